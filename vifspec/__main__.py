@@ -1,0 +1,3 @@
+from vifspec.cli import main
+
+main()

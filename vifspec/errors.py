@@ -1,0 +1,70 @@
+"""The one exception root of vifspec, with the exit code each kind of failure maps to.
+
+Only the CLI catches these (click's model): library code raises, the CLI prints the message and
+exits with ``exit_code``. Exit codes follow the design brief: 1 a gate fails, 2 invalid input,
+3 a crash inside training.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+
+class VifspecError(Exception):
+    """Root of every error vifspec raises on purpose."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, placed as precisely as the input allows."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<spec>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.col is not None:
+                where += f":{self.col}"
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class SpecError(VifspecError):
+    """Invalid input (a spec, a results file, a command-line value): exit 2, never a traceback."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Problem | str | Sequence[Problem]):
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class TrainingCrash(VifspecError):
+    """Training raised: exit 3; the record was marked ``crashed`` before this was raised."""
+
+    exit_code = 3
+
+
+class GateFailed(VifspecError):
+    """A gate (or, without gates, a criterion) did not pass: exit 1."""
+
+    exit_code = 1
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """Return `` (did you mean 'x'?)`` for the closest choice, or ``""`` if none is close."""
+    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
