@@ -176,7 +176,11 @@ def default_registry() -> Registry:
     if _DEFAULT is None:
         registry = Registry()
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            register = ep.load()
-            register(registry)
+            try:
+                ep.load()(registry)
+            except RegistrationError:
+                raise
+            except Exception as exc:
+                raise RegistrationError(f"plugin '{ep.name}' ({ep.value}) failed to register: {type(exc).__name__}: {exc}") from exc
         _DEFAULT = registry
     return _DEFAULT

@@ -1,0 +1,220 @@
+"""Cross-reference checks of a validated spec: components exist, references resolve.
+
+Each check returns a list of problems placed at the key that is wrong, so that one run of the
+compiler reports every problem of a file. Torch-free: components are looked up by their
+registry declarations, never imported (except user objects named by import path).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+from vifspec import expr
+from vifspec.errors import Problem, SpecError, did_you_mean
+from vifspec.registry import Registry
+from vifspec.spec import Spec
+
+FILE_LOADERS = {".npz": "npz", ".pt": "pt", ".csv": "csv", ".parquet": "parquet"}
+FREE_TABLES = ("params", "inputs")
+
+
+def check_spec(spec: Spec, source: Any, registry: Registry) -> list[Problem]:
+    """All cross-reference problems of ``spec`` (an empty list when it is sound)."""
+    produced = produced_metrics(spec, source.doc)
+    return [
+        *_check_components(spec, source, registry),
+        *_check_metric_lists(spec, source, registry),
+        *_check_monitors(spec, source, produced),
+        *_check_criteria(spec, source, produced),
+        *_check_gates(spec, source),
+        *_check_baseline(spec, source, produced),
+        *_check_overrides(spec, source),
+    ]
+
+
+def dataset_name(source_value: str) -> str:
+    """The dataset component a ``[data].source`` names (a file path maps to its loader)."""
+    suffix = Path(source_value).suffix.lower()
+    return FILE_LOADERS.get(suffix, source_value) if ":" not in source_value else source_value
+
+
+def produced_metrics(spec: Spec, doc: dict[str, Any] | None = None) -> dict[str, set[str]]:
+    """Split -> every metric name a run of this spec (any variant) reports on it, losses included."""
+    terms = set(spec.loss)
+    terms |= {k.split(".")[1] for _, k in _override_keys(doc or {}) if k.startswith("loss.") and k.count(".") >= 2}
+    auto = {"loss"} | {f"loss.{t}" for t in terms} if spec.trainable else set()
+    return {split: set(names) | auto for split, names in spec.metrics.items()}
+
+
+def _check_components(spec: Spec, source: Any, registry: Registry) -> Iterator[Problem]:
+    wanted: list[tuple[str, str, tuple[Any, ...]]] = []
+    if spec.data is not None:
+        wanted.append(("dataset", dataset_name(spec.data.source), ("data", "source")))
+        wanted.append(("model", spec.model.name, ("model", "name")))
+    wanted += [("loss", t.fn, ("loss", n, "fn")) for n, t in spec.loss.items()]
+    wanted += [("metric", m.fn, ("metric", n, "fn")) for n, m in spec.metric.items()]
+    if spec.baseline is not None:
+        wanted += [("model", name, ("baseline", "trivial")) for name in spec.baseline.trivial]
+    for kind, name, at in wanted:
+        try:
+            component = registry.get(kind, name)
+        except SpecError as exc:
+            yield source.problem(at, exc.problems[0].message)
+            continue
+        if kind == "loss":
+            yield from _check_bindings(component, spec.loss[at[1]].inputs, source, at[:2])
+        elif kind == "metric":
+            yield from _check_bindings(component, spec.metric[at[1]].inputs, source, at[:2])
+
+
+def _check_bindings(component: Any, inputs: dict[str, str], source: Any, at: tuple[Any, ...]) -> Iterator[Problem]:
+    for key in inputs:
+        if component.inputs and key not in component.inputs:
+            hint = did_you_mean(key, component.inputs)
+            yield source.problem(at + ("inputs", key), f"'{component.name}' has no input '{key}'{hint}; its inputs: {', '.join(component.inputs)}")
+
+
+def _check_metric_lists(spec: Spec, source: Any, registry: Registry) -> Iterator[Problem]:
+    known = set(spec.metric) | set(registry.names("metric"))
+    for split, names in spec.metrics.items():
+        for i, name in enumerate(names):
+            if name in known or name == "loss" or name.startswith("loss.") or ":" in name:
+                continue
+            hint = did_you_mean(name, known)
+            yield source.problem(("metrics", split), f"unknown metric '{name}'{hint}: define it in [metric.{name}] or use a registered metric")
+
+
+def _check_monitors(spec: Spec, source: Any, produced: dict[str, set[str]]) -> Iterator[Problem]:
+    monitors: list[tuple[str, tuple[Any, ...]]] = []
+    if spec.train is not None and spec.train.early_stopping is not None:
+        monitors.append((spec.train.early_stopping.monitor, ("train", "early_stopping", "monitor")))
+    monitors += [(g.monitor, ("guards", "collapse", i, "monitor")) for i, g in enumerate(spec.guards.collapse)]
+    for monitor, at in monitors:
+        split, _, metric = monitor.partition(".")
+        problem = _missing_metric(split, metric, produced, per_epoch=True)
+        if problem:
+            yield source.problem(at, f"'{monitor}': {problem}")
+
+
+def _missing_metric(split: str, metric: str, produced: dict[str, set[str]], per_epoch: bool = False) -> str | None:
+    if per_epoch and split != "val":
+        return "only 'val.<metric>' is evaluated every epoch"
+    if split not in produced:
+        return f"no split '{split}' in [metrics]{did_you_mean(split, produced)}; splits: {', '.join(sorted(produced)) or 'none'}"
+    if metric not in produced[split]:
+        return f"metric '{metric}' is not computed on '{split}'{did_you_mean(metric, produced[split])}; add it to [metrics].{split}"
+    return None
+
+
+def _check_criteria(spec: Spec, source: Any, produced: dict[str, set[str]]) -> Iterator[Problem]:
+    arms = set(spec.arms)
+    for name, text in spec.criteria.items():
+        at = ("criteria", name)
+        try:
+            parsed = expr.parse(text)
+        except expr.ExprError as exc:
+            yield _at_column(source, source.problem(at, f"{exc.message} in {text!r}"), text, exc.col)
+            continue
+        for ref in parsed.references():
+            try:
+                bound_refs = ref.bind_all(arms)
+            except expr.ExprError as exc:
+                yield _at_column(source, source.problem(at, f"{exc.message} in {text!r}"), text, exc.col)
+                continue
+            message = next(filter(None, (_reference_problem(b, spec, produced) for b in bound_refs)), None)
+            if message:
+                yield _at_column(source, source.problem(at, f"{message} (in {text!r})"), text, ref.col)
+
+
+def _reference_problem(ref: Any, spec: Spec, produced: dict[str, set[str]]) -> str | None:
+    """Why a bound reference cannot be resolved against what the spec produces, or None."""
+    if ref.source == "baseline" and spec.baseline is None:
+        return f"'{ref}' refers to a baseline but the spec has no [baseline]"
+    if ref.source == "self" and spec.arms:
+        return f"'{ref}': prefix it with an arm name ({', '.join(spec.arms)}){did_you_mean(ref.split, spec.arms)}"
+    if not spec.metrics or ref.source == "baseline":
+        return None
+    problem = _missing_metric(ref.split, ref.metric, produced)
+    return f"'{ref}': {problem}" if problem else None
+
+
+def _check_gates(spec: Spec, source: Any) -> Iterator[Problem]:
+    for name, gate in spec.gates.items():
+        for i, criterion in enumerate(gate.criteria):
+            if criterion not in spec.criteria:
+                yield source.problem(("gates", name, "criteria"), f"unknown criterion '{criterion}'{did_you_mean(criterion, spec.criteria)}")
+        if isinstance(gate.require, int) and gate.require > len(gate.criteria):
+            yield source.problem(("gates", name, "require"), f"requires {gate.require} but lists only {len(gate.criteria)} criteria")
+
+
+def _check_baseline(spec: Spec, source: Any, produced: dict[str, set[str]]) -> Iterator[Problem]:
+    baseline = spec.baseline
+    if baseline is None:
+        return
+    if baseline.arm is not None and baseline.arm not in spec.arms:
+        yield source.problem(("baseline", "arm"), f"no arm '{baseline.arm}'{did_you_mean(baseline.arm, spec.arms)}")
+    for ref_text in baseline.compare:
+        split, _, metric = ref_text.partition(".")
+        problem = _missing_metric(split, metric, produced) if spec.metrics else None
+        if problem:
+            yield source.problem(("baseline", "compare"), f"'{ref_text}': {problem}")
+
+
+def _check_overrides(spec: Spec, source: Any) -> Iterator[Problem]:
+    used = [name for name in ("arms", "sweep", "variants") if getattr(spec, name)]
+    if len(used) > 1:
+        yield source.problem((used[1],), f"use one of [arms], [sweep] or [variants] in a spec, not {' and '.join(used)}")
+    if used and not spec.trainable:
+        yield source.problem((used[0],), "a verdict-only spec cannot expand variants")
+    leaves = set(_leaf_paths(source.doc))
+    for at, key in _override_keys(source.doc):
+        if not _settable(key, source.doc):
+            yield source.problem(at, f"'{key}' does not exist in the spec{did_you_mean(key, leaves)}")
+
+
+def _override_keys(doc: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    from vifspec.compiler import RESERVED_VARIANT_KEYS, flatten
+
+    for name, table in doc.get("arms", {}).items():
+        yield from ((("arms", name, k), k) for k in flatten(table))
+    for name, table in doc.get("variants", {}).items():
+        yield from ((("variants", name, k), k) for k in flatten(table) if k not in RESERVED_VARIANT_KEYS)
+    for axis, values in doc.get("sweep", {}).items():
+        linked = [k for v in values if isinstance(v, dict) for k in flatten(v) if k != "label"]
+        yield from ((("sweep", axis), k) for k in (linked or [axis]))
+
+
+def _settable(key: str, doc: dict[str, Any]) -> bool:
+    """A dotted key may be overridden if it exists, or its parent is a free-form table (params, inputs)."""
+    node: Any = doc
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            continue
+        parent = parts[i - 1] if i else ""
+        return parent in FREE_TABLES or (i == 2 and parts[0] in ("loss", "metric"))
+    return True
+
+
+def _leaf_paths(doc: dict[str, Any], prefix: str = "") -> Iterator[str]:
+    for key, value in doc.items():
+        if key in ("arms", "sweep", "variants") and not prefix:
+            continue
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from _leaf_paths(value, dotted + ".")
+        else:
+            yield dotted
+
+
+def _at_column(source: Any, problem: Problem, text: str, col: int | None) -> Problem:
+    """Move a criterion's problem to the file column of character ``col`` of its expression."""
+    if problem.line is None or col is None:
+        return problem
+    line_text = source.text.splitlines()[problem.line - 1]
+    start = line_text.find(text)
+    if start < 0:
+        return problem
+    return Problem(problem.message, problem.file, problem.line, start + col, problem.key)

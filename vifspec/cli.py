@@ -1,0 +1,242 @@
+"""The ``vifspec`` command line. Thin: each command calls the library; errors become exit codes here only.
+
+Exit codes: 0 success / all gates pass, 1 a gate fails, 2 invalid input, 3 a crash inside training.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from vifspec import __version__
+from vifspec.errors import SpecError, VifspecError
+
+
+class _Group(click.Group):
+    """Turns every vifspec error into its message and exit code (never a traceback for bad input)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VifspecError as exc:
+            for line in str(exc).splitlines():
+                click.echo(f"error: {line}" if isinstance(exc, SpecError) else line, err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; finished records are kept, rerun to resume", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vifspec")
+def main() -> None:
+    """vifspec: declared, checked ML experiments.
+
+    Write an experiment as a TOML spec; vifspec compiles it into plans, trains them with PyTorch,
+    judges the results PASS/FAIL against criteria declared before the run, and writes reports.
+    """
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--only", multiple=True, metavar="ID", help="Run only these variant ids (repeatable).")
+@click.option("--group", metavar="G", help="Run only the variants of this group.")
+@click.option("--seeds", type=click.IntRange(min=1), help="Run seeds 0..N-1 instead of [train].seeds.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Override [train].device.")
+@click.option("--out", default="runs", show_default=True, help="Root of the run store.")
+@click.option("--dry-run", is_flag=True, help="Show what would run (and what is already done); train nothing.")
+@click.option("--list", "list_only", is_flag=True, help="List the spec's variants, groups and their status.")
+@click.option("--no-resume", is_flag=True, help="Re-run plans even when a finished record exists.")
+@click.option("--ascii", "ascii_", is_flag=True, help="Plain ASCII status words instead of emoji in reports.")
+@click.option("--progress/--quiet", default=None, help="Per-epoch progress (default: only on a terminal).")
+def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, device: str | None, out: str,
+        dry_run: bool, list_only: bool, no_resume: bool, ascii_: bool, progress: bool | None) -> None:
+    """Compile SPEC, train its plans, judge them and write records and reports.
+
+    Exit 0 when every gate passes, 1 when one fails, 2 for an invalid spec, 3 when training crashed.
+    """
+    from vifspec.registry import default_registry
+    from vifspec.runner import RunOptions, compile_run, run_spec
+
+    options = RunOptions(only, group, seeds, device, out, progress, ascii_, not no_resume)
+    if list_only or dry_run:
+        _, _, variants, plans = compile_run(spec, options, default_registry())
+        _print_variants(spec, variants if list_only else [], plans, out, dry_run)
+        return
+    summary = run_spec(spec, options, say=lambda line: click.echo(line, err=True))
+    for record in summary.records:
+        verdict = record.get("verdict") or {}
+        click.echo(f"{record['variant']:<28} seed {record['seed']}  {record['status']:<13} {verdict.get('status', '?')}"
+                   f"  ({verdict.get('met', 0)}/{verdict.get('total', 0)} criteria met)")
+    click.echo(f"report: {summary.report_path}")
+    sys.exit(0 if summary.passed else 1)
+
+
+def _print_variants(spec: str, variants: list[Any], plans: list[Any], out: str, dry_run: bool) -> None:
+    from vifspec.runner import plan_status
+
+    if variants:
+        for variant in variants:
+            click.echo(f"{variant.id:<28} group={variant.group or '-':<10} {variant.description}")
+    if dry_run:
+        for plan in plans:
+            status = plan_status(plan, out)
+            click.echo(f"{'skip' if status == 'done' else 'run '} {plan.variant} seed {plan.seed} -> {plan.run_dir(out)} [{status}]")
+        pending = sum(plan_status(p, out) != "done" for p in plans)
+        click.echo(f"{len(plans)} plan(s), {pending} to run; nothing was trained (--dry-run)")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+def check(paths: tuple[str, ...]) -> None:
+    """Compile every spec under PATHS (default: specs/) and report every problem at once.
+
+    Exit 0 when all are valid, 2 when any is not. Never imports torch.
+    """
+    from vifspec.check import check_paths
+
+    outcome = check_paths(list(paths) or ["specs"])
+    for problem in outcome.problems:
+        click.echo(str(problem), err=True)
+    click.echo(outcome.summary())
+    sys.exit(2 if outcome.problems else 0)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--results", required=True, type=click.Path(dir_okay=False), help="JSON: {\"metrics\": {split: {metric: value}}, ...}.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
+@click.option("--ascii", "ascii_", is_flag=True, help="Plain ASCII status words instead of emoji.")
+def judge(spec: str, results: str, out_path: str | None, ascii_: bool) -> None:
+    """Judge results produced elsewhere against SPEC's criteria and gates; print the report.
+
+    Exit 0 when every gate passes, 1 when one fails, 2 for invalid input.
+    """
+    from vifspec.compiler import judge_spec, load_spec
+    from vifspec.report import render_judge_report
+
+    _, parsed = load_spec(spec)
+    data = _read_json(results)
+    verdict = judge_spec(parsed, data)
+    text = render_judge_report(parsed.experiment.model_dump(), verdict.to_dict(), data, ascii=ascii_)
+    if out_path:
+        Path(out_path).write_text(text, encoding="utf-8")
+        click.echo(f"{verdict.status}: {verdict.met}/{verdict.total} criteria met; report: {out_path}", err=True)
+    else:
+        click.echo(text)
+    sys.exit(0 if verdict.status == "PASSED" else 1)
+
+
+@main.command("plan")
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--seeds", type=click.IntRange(min=1))
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]))
+def plan_command(spec: str, seeds: int | None, device: str | None) -> None:
+    """Print what SPEC will run: variants x seeds, device, parameter count, param/sample ratio."""
+    from vifspec.compiler import compile_plans
+    from vifspec.executor import describe_plan
+
+    plans = compile_plans(spec, seeds=seeds)
+    rows = [describe_plan(p, device) for p in plans]
+    from tabulate import tabulate
+
+    click.echo(tabulate(rows, headers="keys", tablefmt="github"))
+    click.echo(f"{len({p.variant for p in plans})} variant(s) x seeds = {len(plans)} plan(s)")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--ascii", "ascii_", is_flag=True)
+def report(run_dir: str, ascii_: bool) -> None:
+    """Re-render report.md of a variant directory, or REPORT.md of an experiment directory."""
+    from vifspec.records import atomic_write_text, find_records, load_record
+    from vifspec.report import render_experiment_report, render_run_report
+
+    path = Path(run_dir)
+    if (path / "record.json").exists():
+        record = load_record(path)
+        atomic_write_text(path / "report.md", render_run_report(record, ascii=ascii_))
+        click.echo(str(path / "report.md"))
+        return
+    records = [load_record(p) for p in find_records(path)]
+    if not records:
+        raise SpecError(f"{run_dir}: no record.json below this directory")
+    text = render_experiment_report(records[0]["experiment"], records, ascii=ascii_)
+    atomic_write_text(path / "REPORT.md", text)
+    click.echo(str(path / "REPORT.md"))
+
+
+@main.command()
+@click.argument("runs", type=click.Path(exists=True))
+@click.option("--into", "into", required=True, type=click.Path(dir_okay=False), help="Markdown file holding the AUTO-TABLE markers.")
+@click.option("--columns", help="Comma-separated columns (e.g. variant,param_count,test.qwk).")
+@click.option("--rank-by", help="Also regenerate the RANKING block, ranked by this metric (e.g. test.qwk).")
+@click.option("--top", "top_k", default=3, show_default=True)
+def index(runs: str, into: str, columns: str | None, rank_by: str | None, top_k: int) -> None:
+    """Regenerate the run-log table between <!-- AUTO-TABLE:START/END --> in place (and the ranking)."""
+    from vifspec.records import atomic_write_text, find_records, load_record
+    from vifspec.report import render_index_table, render_ranking, update_auto_table, update_block
+
+    records = [load_record(p) for p in find_records(runs)]
+    if not records:
+        raise SpecError(f"{runs}: no record.json found")
+    cols = columns.split(",") if columns else None
+    target = Path(into)
+    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    try:
+        text = update_auto_table(text, render_index_table(records, cols))
+        if rank_by:
+            directions = {k: v for r in records for k, v in (r.get("directions") or {}).items()}
+            ranking = render_ranking(records, rank_by, cols or [rank_by], directions, top_k)
+            text = update_block(text, "RANKING", ranking)
+    except ValueError as exc:
+        raise SpecError(f"{into}: {exc}") from None
+    with open(target, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    click.echo(f"{into}: {len(records)} record(s) indexed")
+
+
+@main.command("list")
+@click.argument("kind", required=False, type=click.Choice(["losses", "metrics", "models", "datasets"]))
+def list_command(kind: str | None) -> None:
+    """List registered components (built-in and plugins)."""
+    from vifspec.registry import default_registry
+
+    registry = default_registry()
+    kinds = [kind] if kind else ["losses", "metrics", "models", "datasets"]
+    for plural in kinds:
+        click.echo(f"{plural}:")
+        for c in registry.components(plural.rstrip("s") if plural != "losses" else "loss"):
+            direction = "" if c.higher_is_better is None else (" (higher is better)" if c.higher_is_better else " (lower is better)")
+            inputs = f"({', '.join(c.inputs)})" if c.inputs else ""
+            click.echo(f"  {c.name}{inputs}{direction}  {c.summary}")
+
+
+@main.command()
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
+def schema(out_path: str | None) -> None:
+    """Print the JSON Schema of the spec language (for editor completion and validation)."""
+    from vifspec.spec import Spec
+
+    text = json.dumps(Spec.model_json_schema(), indent=2)
+    if out_path:
+        Path(out_path).write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
+
+
+def _read_json(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SpecError(f"{path}: not valid JSON: {exc}") from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,82 @@
+"""Frozen plans: one per variant x seed, the only thing the executor reads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from vifspec.spec import Spec
+
+AUTO_LOSS_METRIC = "loss"
+
+
+def canonical_hash(obj: Any) -> str:
+    """sha256 of the canonical JSON of ``obj`` (sorted keys, no whitespace)."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def criteria_hash(spec: Spec) -> str:
+    """Hash of the criteria and gates as declared: what a record pre-registers."""
+    return canonical_hash(criteria_snapshot(spec))
+
+
+def criteria_snapshot(spec: Spec) -> dict[str, Any]:
+    return {
+        "criteria": dict(spec.criteria),
+        "gates": {name: gate.model_dump() for name, gate in spec.gates.items()},
+    }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One training run: a resolved spec (overrides applied) for one variant and one seed."""
+
+    spec: Spec
+    spec_path: str
+    spec_hash: str
+    variant: str
+    seed: int
+    group: str | None = None
+    arm: str | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    metric_fns: Mapping[str, str] = field(default_factory=dict)
+    directions: Mapping[str, bool | None] = field(default_factory=dict)
+    seeds_in_variant: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("overrides", "metric_fns", "directions"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    @property
+    def experiment_id(self) -> str:
+        return self.spec.experiment.id
+
+    def run_dir(self, root: str | Path = "runs") -> Path:
+        """``runs/<experiment>/<variant>/`` (plus ``seed-<s>/`` when the variant has several seeds)."""
+        path = Path(root) / self.experiment_id / self.variant
+        return path / f"seed-{self.seed}" if self.seeds_in_variant > 1 else path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spec_path": self.spec_path,
+            "spec_hash": self.spec_hash,
+            "variant": self.variant,
+            "group": self.group,
+            "arm": self.arm,
+            "seed": self.seed,
+            "overrides": dict(self.overrides),
+            "metric_fns": dict(self.metric_fns),
+            "directions": dict(self.directions),
+            "spec": self.spec.model_dump(mode="json"),
+        }
+
+    @property
+    def hash(self) -> str:
+        """Identity of what is trained: the resolved training sections and the seed (not criteria or report)."""
+        spec = self.spec.model_dump(mode="json", include={"data", "model", "train", "loss", "metric", "metrics", "track", "guards", "baseline"})
+        return canonical_hash({"spec": spec, "seed": self.seed, "variant": self.variant})

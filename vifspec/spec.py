@@ -1,0 +1,233 @@
+"""The spec language: pydantic models of a vifspec TOML file (unknown keys are errors).
+
+This module is the schema (``vifspec schema`` exports it as JSON Schema). Checks that need more
+than one table at a time (references between tables, component names) live in the compiler.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SPLIT_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Experiment(Strict):
+    """``[experiment]``: who the experiment is, and what it claims before it runs."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Stable id; runs go to runs/<id>/.")
+    title: str = ""
+    hypothesis: str = ""
+    tags: list[str] = []
+
+
+class Data(Strict):
+    """``[data]``: a registered dataset, a ``"pkg.mod:factory"``, or a file (.npz/.pt/.csv/.parquet)."""
+
+    source: str = Field(min_length=1)
+    params: dict[str, Any] = {}
+    splits: dict[str, float] = {"train": 0.7, "val": 0.15, "test": 0.15}
+    seed: int = Field(0, description="Seed of data generation and splitting (fixed across training seeds).")
+
+    @field_validator("splits")
+    @classmethod
+    def _splits_sum_to_one(cls, splits: dict[str, float]) -> dict[str, float]:
+        if "train" not in splits:
+            raise ValueError("splits must include 'train'")
+        if any(not (0 < v <= 1) for v in splits.values()):
+            raise ValueError("every split fraction must be in (0, 1]")
+        if not math.isclose(sum(splits.values()), 1.0, abs_tol=1e-6):
+            raise ValueError(f"split fractions must sum to 1, got {sum(splits.values()):g}")
+        return splits
+
+
+class Model(Strict):
+    """``[model]``: a registered model or ``"pkg.mod:Class"``; ``params`` go to its constructor."""
+
+    name: str = Field(min_length=1)
+    params: dict[str, Any] = {}
+
+
+class Optimizer(Strict):
+    name: Literal["adam", "adamw", "sgd"] = "adamw"
+    lr: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    momentum: float = Field(0.0, ge=0, lt=1)
+
+
+class EarlyStopping(Strict):
+    """Stop after ``patience`` epochs without improvement of ``monitor``; restore the best epoch."""
+
+    monitor: str = Field(description="A validation metric, e.g. 'val.encoder1_auc'.")
+    patience: int = Field(ge=1)
+    min_delta: float = Field(0.0, ge=0)
+    mode: Literal["auto", "max", "min"] = Field("auto", description="auto: from the metric's direction.")
+
+
+class Train(Strict):
+    """``[train]``: the loop's settings."""
+
+    epochs: int = Field(ge=1)
+    batch_size: int = Field(64, ge=1)
+    eval_batch_size: int | None = Field(None, ge=1)
+    optimizer: Optimizer = Optimizer()
+    seeds: list[int] = Field([0], min_length=1)
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    early_stopping: EarlyStopping | None = None
+    grad_clip: float | None = Field(None, gt=0)
+    checkpoint: bool = True
+
+
+class LossTerm(Strict):
+    """``[loss.NAME]``: one term of the mix. total = sum(weight x schedule(epoch) x term)."""
+
+    fn: str = Field(min_length=1)
+    inputs: dict[str, str] = {}
+    params: dict[str, Any] = {}
+    weight: float = Field(1.0, ge=0)
+    start_epoch: int = Field(1, ge=1, description="First epoch (1-based) in which the term is on.")
+    ramp_epochs: int = Field(0, ge=0, description="Linear ramp from 0 to weight over this many epochs.")
+    stop_epoch: int | None = Field(None, ge=1, description="Last epoch in which the term is on.")
+
+    @model_validator(mode="after")
+    def _stop_after_start(self) -> "LossTerm":
+        if self.stop_epoch is not None and self.stop_epoch < self.start_epoch:
+            raise ValueError(f"stop_epoch ({self.stop_epoch}) is before start_epoch ({self.start_epoch})")
+        return self
+
+
+class MetricDef(Strict):
+    """``[metric.NAME]``: a named metric bound to outputs/fields, e.g. encoder1_auc = auc(encoder1_logits, correct)."""
+
+    fn: str = Field(min_length=1)
+    inputs: dict[str, str] = {}
+    params: dict[str, Any] = {}
+
+
+class Gate(Strict):
+    """``[gates.NAME]``: passes when ``require`` (all, or at least k) of its criteria pass."""
+
+    require: Union[Literal["all"], int] = "all"
+    criteria: list[str] = Field(min_length=1)
+
+    @field_validator("require")
+    @classmethod
+    def _positive(cls, require: Any) -> Any:
+        if isinstance(require, int) and require < 1:
+            raise ValueError("require must be 'all' or an integer >= 1")
+        return require
+
+
+class Baseline(Strict):
+    """``[baseline]``: what this experiment is compared with (a stored record, a spec run first, or an arm)."""
+
+    label: str = "Baseline"
+    record: str | None = None
+    spec: str | None = None
+    arm: str | None = None
+    compare: list[str] = []
+    trivial: list[str] = Field([], description="Trivial models evaluated beside the model (e.g. 'kt_skill_rate').")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Baseline":
+        given = [k for k in ("record", "spec", "arm") if getattr(self, k)]
+        if len(given) > 1:
+            raise ValueError(f"give one of record, spec or arm, not {' and '.join(given)}")
+        return self
+
+
+class CollapseGuard(Strict):
+    """End (or flag) a run whose monitored metric falls sharply or below a floor."""
+
+    monitor: str
+    drop: float | None = Field(None, gt=0, le=1, description="Relative fall from the best value so far.")
+    below: float | None = Field(None, description="Absolute floor.")
+    after_epoch: int = Field(1, ge=1, description="Checked from this epoch on.")
+    action: Literal["stop", "flag"] = "stop"
+    label: str = "collapse"
+
+    @model_validator(mode="after")
+    def _has_threshold(self) -> "CollapseGuard":
+        if self.drop is None and self.below is None:
+            raise ValueError("give drop (relative fall from best) or below (absolute floor)")
+        return self
+
+
+class Guards(Strict):
+    nan: bool = Field(True, description="End the run as 'diverged' when a loss is NaN or Inf.")
+    collapse: list[CollapseGuard] = []
+
+
+class Track(Strict):
+    """``[track]``: per-epoch statistics of named parameters and outputs (beta_skill, gains...)."""
+
+    params: list[str] = []
+    outputs: list[str] = []
+
+
+SECTIONS = (
+    "summary", "metrics", "baseline", "criteria", "gates", "loss_balance",
+    "dynamics", "tracked", "trivial", "leakage",
+)
+
+
+class Report(Strict):
+    title: str | None = None
+    sections: list[Literal[SECTIONS]] | None = None  # type: ignore[valid-type]
+    ascii: bool = False
+    rank_by: str | None = Field(None, description="Metric reference ranking variants, e.g. 'test.precision'.")
+    top_k: int = Field(10, ge=1)
+    columns: list[str] | None = Field(None, description="Index table columns (metric references).")
+
+
+class Spec(Strict):
+    """A whole vifspec file. Without data, model and train it is a verdict-only spec (for ``judge``)."""
+
+    experiment: Experiment
+    data: Data | None = None
+    model: Model | None = None
+    train: Train | None = None
+    loss: dict[str, LossTerm] = {}
+    metric: dict[str, MetricDef] = {}
+    metrics: dict[str, list[str]] = Field({}, description="Split name -> metrics computed on it.")
+    criteria: dict[str, str] = {}
+    gates: dict[str, Gate] = {}
+    baseline: Baseline | None = None
+    arms: dict[str, dict[str, Any]] = Field({}, description="Arm name -> dotted-key overrides of this spec.")
+    sweep: dict[str, list[Any]] = Field({}, description="Dotted key -> values (or tables of linked overrides).")
+    variants: dict[str, dict[str, Any]] = Field({}, description="Variant id -> group, description and overrides.")
+    track: Track = Track()
+    guards: Guards = Guards()
+    report: Report = Report()
+
+    @model_validator(mode="after")
+    def _trainable_or_verdict_only(self) -> "Spec":
+        present = [k for k in ("data", "model", "train") if getattr(self, k) is not None]
+        if present and len(present) < 3:
+            missing = sorted({"data", "model", "train"} - set(present))
+            raise ValueError(
+                f"a trainable spec needs [data], [model] and [train]; missing {', '.join('[' + m + ']' for m in missing)}"
+                " (a verdict-only spec has none of them)"
+            )
+        return self
+
+    @property
+    def trainable(self) -> bool:
+        return self.data is not None
+
+    @field_validator("metrics")
+    @classmethod
+    def _split_names(cls, metrics: dict[str, list[str]]) -> dict[str, list[str]]:
+        import re
+
+        for split in metrics:
+            if not re.match(SPLIT_NAME, split):
+                raise ValueError(f"split name {split!r} must be a plain identifier")
+        return metrics

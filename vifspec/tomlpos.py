@@ -1,0 +1,189 @@
+"""Where each key of a TOML document is written (line and column), for error messages.
+
+``tomllib`` parses values but forgets positions; this scanner walks the text once and records the
+position of every table header and key (dotted keys, quoted keys, inline tables, arrays of tables).
+It never raises on text tomllib accepted; positions of keys it cannot place fall back to the
+nearest enclosing key.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+Path = tuple[str | int, ...]
+_BARE = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+class Positions:
+    """Key path -> (line, column), both 1-based."""
+
+    def __init__(self, text: str):
+        self._at: dict[Path, tuple[int, int]] = {}
+        self._array_counts: dict[Path, int] = {}
+        self._scan(text.splitlines())
+
+    def find(self, path: Iterable[str | int]) -> tuple[int | None, int | None]:
+        """Position of ``path``, or of its longest known prefix."""
+        path = tuple(path)
+        while path:
+            if path in self._at:
+                return self._at[path]
+            path = path[:-1]
+        return None, None
+
+    def exact(self, path: Iterable[str | int]) -> bool:
+        return tuple(path) in self._at
+
+    def line(self, path: Iterable[str | int]) -> int | None:
+        return self.find(path)[0]
+
+    # -- scanning ---------------------------------------------------------------------------
+    def _scan(self, lines: list[str]) -> None:
+        table: Path = ()
+        i = 0
+        while i < len(lines):
+            raw = lines[i]
+            stripped = raw.lstrip()
+            indent = len(raw) - len(stripped)
+            if not stripped or stripped.startswith("#"):
+                i += 1
+                continue
+            if stripped.startswith("["):
+                table = self._header(stripped, i + 1, indent + 1)
+                i += 1
+                continue
+            keys, pos = _read_key(stripped, 0)
+            if keys is None:
+                i += 1
+                continue
+            path = table + tuple(keys)
+            self._mark(path, i + 1, indent + 1)
+            eq = raw.find("=", indent + pos)
+            if eq >= 0:
+                start = eq + 1
+                while start < len(raw) and raw[start] in " \t":
+                    start += 1
+                if raw.startswith("{", start):
+                    self._inline(raw, start + 1, path, i + 1)
+            i = _skip_multiline(lines, i)
+
+    def _header(self, stripped: str, line: int, col: int) -> Path:
+        is_array = stripped.startswith("[[")
+        keys, _ = _read_key(stripped, 2 if is_array else 1)
+        path: Path = tuple(keys or ())
+        if is_array:
+            index = self._array_counts.get(path, 0)
+            self._array_counts[path] = index + 1
+            self._mark(path, line, col)
+            path = path + (index,)
+        self._mark(path, line, col)
+        return path
+
+    def _inline(self, raw: str, pos: int, path: Path, line: int) -> None:
+        """Record the keys of an inline table whose '{' is at ``raw[pos - 1]`` (one line)."""
+        while pos < len(raw):
+            while pos < len(raw) and raw[pos] in " \t,":
+                pos += 1
+            if pos >= len(raw) or raw[pos] == "}":
+                return
+            keys, end = _read_key(raw, pos)
+            if keys is None:
+                return
+            sub = path + tuple(keys)
+            self._mark(sub, line, pos + 1)
+            eq = raw.find("=", end)
+            if eq < 0:
+                return
+            pos = eq + 1
+            while pos < len(raw) and raw[pos] in " \t":
+                pos += 1
+            if pos < len(raw) and raw[pos] == "{":
+                self._inline(raw, pos + 1, sub, line)
+            pos = _skip_value(raw, pos)
+
+    def _mark(self, path: Path, line: int, col: int) -> None:
+        self._at.setdefault(path, (line, col))
+
+
+def _read_key(text: str, pos: int) -> tuple[list[str] | None, int]:
+    """Read a (dotted, possibly quoted) key at ``pos``; return its parts and the end position."""
+    parts: list[str] = []
+    while True:
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos >= len(text):
+            return (parts or None), pos
+        ch = text[pos]
+        if ch in "\"'":
+            end = text.find(ch, pos + 1)
+            if end < 0:
+                return None, pos
+            parts.append(text[pos + 1 : end])
+            pos = end + 1
+        else:
+            match = _BARE.match(text, pos)
+            if not match:
+                return (parts or None), pos
+            parts.append(match.group())
+            pos = match.end()
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos < len(text) and text[pos] == ".":
+            pos += 1
+            continue
+        return parts, pos
+
+
+def _skip_value(text: str, pos: int) -> int:
+    """Position just after the value starting at ``pos`` (strings, arrays and inline tables nest)."""
+    depth = 0
+    while pos < len(text):
+        ch = text[pos]
+        if ch in "\"'":
+            end = text.find(ch, pos + 1)
+            pos = len(text) if end < 0 else end + 1
+            continue
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            if depth == 0:
+                return pos
+            depth -= 1
+        elif ch == "," and depth == 0:
+            return pos
+        pos += 1
+    return pos
+
+
+def _skip_multiline(lines: list[str], i: int) -> int:
+    """Index of the line after the value that starts on line ``i`` (multi-line arrays and strings)."""
+    line = lines[i]
+    if '"""' in line or "'''" in line:
+        quote = '"""' if '"""' in line else "'''"
+        if line.count(quote) % 2 == 1:
+            i += 1
+            while i < len(lines) and quote not in lines[i]:
+                i += 1
+        return i + 1
+    depth = _bracket_balance(line)
+    while depth > 0 and i + 1 < len(lines):
+        i += 1
+        depth += _bracket_balance(lines[i])
+    return i + 1
+
+
+def _bracket_balance(line: str) -> int:
+    depth, pos = 0, 0
+    while pos < len(line):
+        ch = line[pos]
+        if ch == "#":
+            break
+        if ch in "\"'":
+            end = line.find(ch, pos + 1)
+            pos = len(line) if end < 0 else end + 1
+            continue
+        depth += ch in "[{"
+        depth -= ch in "]}"
+        pos += 1
+    return depth

@@ -1,0 +1,94 @@
+"""Load a dataset component, split it, and hold every split on the device as a dict of tensors."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Iterator
+
+import torch
+
+from vifspec.data import DataBundle
+from vifspec.errors import SpecError
+from vifspec.registry import Registry
+
+Fields = dict[str, torch.Tensor]
+
+
+def load_bundle(source: str, params: dict[str, Any], seed: int, registry: Registry) -> DataBundle:
+    """Call the dataset factory named by ``[data].source`` (a file path goes to its loader)."""
+    from vifspec.checks import dataset_name
+
+    name = dataset_name(source)
+    factory = registry.get("dataset", name).load()
+    kwargs = dict(params)
+    if name != source:
+        kwargs.setdefault("path", source)
+    bundle = factory(seed=seed, **kwargs)
+    if not isinstance(bundle, DataBundle):
+        raise SpecError(f"dataset '{source}' returned {type(bundle).__name__}, not a vifspec.data.DataBundle")
+    return bundle
+
+
+def split_fields(bundle: DataBundle, fractions: dict[str, float], seed: int) -> dict[str, Fields]:
+    """The bundle's own splits, or a seeded random partition of its fields by ``fractions``."""
+    if bundle.splits is not None:
+        return {name: _as_tensors(fields) for name, fields in bundle.splits.items()}
+    fields = _as_tensors(bundle.fields or {})
+    n = _length(fields)
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    out: dict[str, Fields] = {}
+    start = 0
+    names = list(fractions)
+    for i, name in enumerate(names):
+        stop = n if i == len(names) - 1 else start + int(round(fractions[name] * n))
+        index = order[start:stop]
+        out[name] = {key: value[index] for key, value in fields.items()}
+        start = stop
+    return out
+
+
+def to_device(splits: dict[str, Fields], device: torch.device) -> dict[str, Fields]:
+    return {name: {k: v.to(device) for k, v in fields.items()} for name, fields in splits.items()}
+
+
+def batches(fields: Fields, batch_size: int, generator: torch.Generator | None = None) -> Iterator[Fields]:
+    """Index batches over in-memory fields (shuffled when a generator is given); no host sync."""
+    n = _length(fields)
+    device = next(iter(fields.values())).device
+    if generator is None:
+        order = None
+    else:
+        order = torch.randperm(n, generator=generator).to(device)
+    for start in range(0, n, batch_size):
+        if order is None:
+            yield {k: v[start : start + batch_size] for k, v in fields.items()}
+        else:
+            index = order[start : start + batch_size]
+            yield {k: v.index_select(0, index) for k, v in fields.items()}
+
+
+def build_model(factory: Any, params: dict[str, Any], info: dict[str, Any]) -> torch.nn.Module:
+    """Call the model factory with the spec's params plus the dataset ``info`` keys it accepts."""
+    try:
+        accepted = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        accepted = {}
+    takes_all = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    extra = {k: v for k, v in info.items() if k not in params and (k in accepted or takes_all)}
+    try:
+        return factory(**params, **extra)
+    except TypeError as exc:
+        raise SpecError(f"[model] params: {exc}") from None
+
+
+def _as_tensors(fields: dict[str, Any]) -> Fields:
+    return {k: v if isinstance(v, torch.Tensor) else torch.as_tensor(v) for k, v in fields.items()}
+
+
+def _length(fields: Fields) -> int:
+    lengths = {k: v.shape[0] for k, v in fields.items() if v.dim() > 0}
+    if not lengths:
+        raise SpecError("the dataset has no fields")
+    if len(set(lengths.values())) != 1:
+        raise SpecError(f"dataset fields differ in length: {lengths}")
+    return next(iter(lengths.values()))

@@ -1,0 +1,113 @@
+"""Evaluation of a model on a whole split: outputs concatenated over batches, then metrics."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from vifspec.registry import Registry
+from vifspec.spec import MetricDef
+from vifspec.training.bindings import BindingError, Scope, call_bound
+from vifspec.training.data import Fields, batches
+from vifspec.training.lossmix import LossMix
+
+
+@dataclass
+class BoundMetric:
+    name: str
+    fn: Any
+    declared: tuple[str, ...]
+    definition: MetricDef
+
+    def __call__(self, scope: Scope) -> dict[str, float | None]:
+        value = call_bound(self.fn, self.declared, self.definition.inputs, self.definition.params, scope, ("metric", self.name))
+        if isinstance(value, dict):
+            return {f"{self.name}.{k}": _to_float(v) for k, v in value.items()}
+        return {self.name: _to_float(value)}
+
+
+def bind_metrics(names: list[str], definitions: dict[str, MetricDef], registry: Registry) -> list[BoundMetric]:
+    """Load each named metric: a ``[metric.NAME]`` definition, or a registered metric used as is."""
+    out = []
+    for name in names:
+        if name == "loss" or name.startswith("loss."):
+            continue
+        definition = definitions.get(name, MetricDef(fn=name))
+        component = registry.get("metric", definition.fn)
+        out.append(BoundMetric(name, component.load(), component.inputs, definition))
+    return out
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, fields: Fields, batch_size: int) -> dict[str, Any]:
+    """Model outputs over a whole split, concatenated along the batch dimension."""
+    was_training = model.training
+    model.eval()
+    parts: dict[str, list[Any]] = {}
+    for batch in batches(fields, batch_size):
+        for key, value in model(batch).items():
+            parts.setdefault(key, []).append(value)
+    model.train(was_training)
+    return {key: _concat(values) for key, values in parts.items()}
+
+
+def evaluate(
+    model: torch.nn.Module,
+    fields: Fields,
+    train: Fields,
+    metrics: list[BoundMetric],
+    loss_mix: LossMix | None,
+    weights: dict[str, float] | None,
+    batch_size: int,
+    strict: bool = True,
+) -> tuple[dict[str, float | None], dict[str, Any]]:
+    """Metrics of one split (plus ``loss`` and ``loss.<term>``) and the concatenated outputs.
+
+    ``strict``: a metric whose inputs cannot be found is a spec error (the model under test);
+    otherwise (trivial baselines) it is reported as missing.
+    """
+    outputs = predict(model, fields, batch_size)
+    scope = Scope(outputs, fields, model, train)
+    values: dict[str, float | None] = {}
+    if loss_mix is not None and weights is not None:
+        values.update(_loss_values(loss_mix, scope, weights, strict))
+    for metric in metrics:
+        try:
+            values.update(metric(scope))
+        except BindingError:
+            if strict:
+                raise
+            values[metric.name] = None
+    return values, outputs
+
+
+def _loss_values(loss_mix: LossMix, scope: Scope, weights: dict[str, float], strict: bool) -> dict[str, float | None]:
+    try:
+        total, raw = loss_mix(scope, weights)
+    except BindingError:
+        if strict:
+            raise
+        return {}
+    values = {f"loss.{name}": _to_float(value) for name, value in raw.items()}
+    values["loss"] = _to_float(total)
+    return values
+
+
+def _concat(values: list[Any]) -> Any:
+    first = values[0]
+    if isinstance(first, torch.Tensor) and first.dim() > 0:
+        return torch.cat(values, dim=0)
+    return first
+
+
+def _to_float(value: Any) -> float | None:
+    if isinstance(value, torch.Tensor):
+        value = value.detach().float().item()
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
