@@ -1,0 +1,75 @@
+"""Next-vector and retrieval metrics against brute-force numpy references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from vifspec.metrics import recall_at_k
+from vifspec.metrics import retrieval
+from vifspec.metrics.retrieval import contain_at_k
+from vifspec.metrics.sequence import bins_delta, cosine_drop, mean_cosine, offset_margin
+
+
+def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
+
+
+@pytest.fixture()
+def vectors() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    last = rng.normal(size=(120, 16))
+    target = last + rng.normal(size=(120, 16)) * rng.uniform(0.1, 2.0, size=(120, 1))
+    preds = 0.5 * last + 0.5 * target + 0.3 * rng.normal(size=(120, 16))
+    return {"last": last, "target": target, "preds": preds, "ablated": last + 0.5 * rng.normal(size=(120, 16))}
+
+
+def test_cosine_metrics(vectors: dict[str, np.ndarray]) -> None:
+    p, t, last = vectors["preds"], vectors["target"], vectors["last"]
+    assert mean_cosine(p, t) == pytest.approx(_cos(p, t).mean())
+    assert mean_cosine(torch.tensor(p).reshape(12, 10, 16), t.reshape(12, 10, 16)) == pytest.approx(_cos(p, t).mean())
+    assert offset_margin(p, t, last) == pytest.approx(_cos(p, t).mean() - _cos(p, last).mean())
+    assert offset_margin(last, t, last) < 0
+    expected_drop = _cos(p, t).mean() - _cos(vectors["ablated"], t).mean()
+    assert cosine_drop(p, vectors["ablated"], t) == pytest.approx(expected_drop)
+
+
+@pytest.mark.parametrize("n_bins", [1, 4, 7])
+def test_bins_delta_matches_quantile_binning(vectors: dict[str, np.ndarray], n_bins: int) -> None:
+    p, t, last = vectors["preds"], vectors["target"], vectors["last"]
+    distinctness = 1 - _cos(last, t)
+    delta = _cos(p, t) - _cos(last, t)
+    bins = np.array_split(np.argsort(distinctness, kind="stable"), n_bins)
+    expected = min(delta[b].mean() for b in bins)
+    assert bins_delta(p, t, last, n_bins=n_bins) == pytest.approx(expected)
+    assert bins_delta(last, t, last) == pytest.approx(0.0, abs=1e-12)
+
+
+def _brute_force_hits(preds: np.ndarray, target: np.ndarray, groups: np.ndarray, k: int) -> float:
+    sims = _cos(preds[:, None, :], target[None, :, :])
+    hits = []
+    for i, row in enumerate(sims):
+        best_own = row[groups == groups[i]].max()
+        hits.append((row > best_own).sum() < k)
+    return float(np.mean(hits))
+
+
+@pytest.mark.parametrize("k", [1, 5, 10])
+@pytest.mark.parametrize("block", [1 << 24, 37 * 120])
+def test_recall_and_contain_at_k(
+    vectors: dict[str, np.ndarray], k: int, block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retrieval, "SIMILARITY_BLOCK_ELEMENTS", block)
+    p, t = vectors["preds"], vectors["target"]
+    own = np.arange(len(p))
+    assert recall_at_k(p, t, k=k) == pytest.approx(_brute_force_hits(p, t, own, k))
+    documents = np.random.default_rng(k).integers(0, 30, len(p))
+    assert contain_at_k(p, t, documents, k=k) == pytest.approx(_brute_force_hits(p, t, documents, k))
+
+
+def test_recall_at_k_perfect_and_mismatched() -> None:
+    items = np.random.default_rng(4).normal(size=(50, 8))
+    assert recall_at_k(items, items, k=1) == 1.0
+    with pytest.raises(ValueError):
+        recall_at_k(items, items[:10])

@@ -1,0 +1,238 @@
+"""render_run_report on records echoing seeds 001 (V3 Phase 1), 002 (P5 Stage A, VAL/OOD gates) and 003."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from vifspec.report import render_run_report
+
+
+@pytest.fixture
+def v3(load_fixture):
+    return load_fixture("v3_phase1_record.json")
+
+
+@pytest.fixture
+def v3_report(v3):
+    return render_run_report(v3)
+
+
+def test_header_block_echoes_seed_001(v3_report):
+    assert v3_report.startswith("# V3 Phase 1 Full Validation Analysis\n")
+    assert "**Experiment ID**: 970206" in v3_report
+    assert "**Date**: 2025-11-18" in v3_report
+    assert "**Epochs**: 14 (early stopped, patience=10)" in v3_report
+    assert "**Device**: cpu" in v3_report
+    assert "**Status**: ❌ **FAILED**" in v3_report
+
+
+def test_criteria_rows_and_success_rate(v3_report, rows_of):
+    assert rows_of(v3_report, "**Gain Std**") == [["**Gain Std**", ">0.10", "0.0018", "❌ FAIL", "55x short"]]
+    assert rows_of(v3_report, "**Encoder2 AUC**")[0][3:] == ["❌ FAIL", "4.3% short"]
+    assert rows_of(v3_report, "**Beta Spread Maintained**")[0][3:] == ["✅ PASS", "✓"]
+    assert "**Success Rate**: **1/6 criteria met (17%)**" in v3_report
+
+
+def _expected_change(reference: float, value: float, higher_is_better: bool) -> tuple[str, str]:
+    percent = (value - reference) / abs(reference) * 100
+    text = f"{percent:+.1f}%"
+    if abs(percent) >= 3:
+        text = f"**{text}**"
+    if abs(percent) < 1:
+        return text, "🔄 Negligible"
+    return text, "📈 Better" if (percent > 0) == higher_is_better else "📉 Worse"
+
+
+@pytest.mark.parametrize(
+    "key, reference, value",
+    [
+        ("val.encoder1_auc", 0.6893, 0.6648),
+        ("val.encoder2_auc", 0.5969, 0.5935),
+        ("test.mastery_corr", 0.113, 0.039),
+        ("test.gain_std", 0.0017, 0.0018),
+    ],
+)
+def test_baseline_change_and_assessment(v3_report, rows_of, key, reference, value):
+    [row] = rows_of(v3_report, key)
+    assert row[3:] == list(_expected_change(reference, value, higher_is_better=True))
+    assert "| Metric | V2 Baseline | This run | Change | Assessment |" in v3_report
+
+
+def test_lower_is_better_metric_reads_a_drop_as_better(v3, rows_of):
+    record = copy.deepcopy(v3)
+    record["baseline"]["metrics"]["val"]["im_loss"] = 0.60
+    record["baseline"]["compare"] = ["val.im_loss"]
+    [row] = rows_of(render_run_report(record), "val.im_loss")
+    assert row[1:] == ["0.6000", "0.5550", "**-7.5%**", "📈 Better"]
+
+
+def test_primary_metrics_have_split_columns_and_criterion_status(v3_report, rows_of):
+    assert "## Primary Metrics (Best Epoch: 4)" in v3_report
+    assert "| Metric | Train | Validation | Test | Status |" in v3_report
+    assert rows_of(v3_report, "**encoder1_auc**") == [["**encoder1_auc**", "0.6737", "0.6648", "0.6593", ""]]
+    assert rows_of(v3_report, "**gain_std**")[0][-1] == "❌ FAIL"
+    assert rows_of(v3_report, "**beta_std**")[0][-1] == "✅ PASS"
+
+
+def test_gates_table_and_count(v3_report, rows_of):
+    [row] = rows_of(v3_report, "**phase1**")
+    assert row[2:] == ["1/6", "❌ FAIL"]
+    assert "**Gates Passed**: 0/1" in v3_report
+
+
+def test_loss_balance_at_first_and_best_epoch(v3_report, rows_of):
+    assert "### At epoch 1" in v3_report and "### At best epoch 4" in v3_report
+    bce_first, bce_best = rows_of(v3_report, "bce")
+    total_first = 0.283 + 0.304 + 0.0008 + 0.0002 + 0.0
+    assert bce_first == ["bce", "0.5660", "0.5000", "0.2830", f"{0.283 / total_first:.1%}"]
+    assert bce_best[-1] == f"{0.278 / (0.278 + 0.301):.1%}"
+
+
+def test_training_dynamics_trend_and_stop_reason(v3_report):
+    assert "- **Best epoch**: 4 (val.encoder1_auc: 0.6648)" in v3_report
+    assert "- **Final epoch**: 14 of 30" in v3_report
+    assert "- **Stop reason**: patience 10 exceeded at epoch 14" in v3_report
+    assert "- **val.encoder1_auc**: Peak at 4" in v3_report
+    assert "| 4 (best) | 0.5790 | 0.6648 |" in v3_report
+
+
+def test_tracked_parameters_first_best_last(v3_report, rows_of):
+    [row] = rows_of(v3_report, "**beta_skill**")
+    assert row[1:4] == ["mean=1.9620, std=0.4980", "mean=1.8500, std=0.4700", "mean=1.6080, std=0.4480"]
+    assert row[4] == f"mean {(1.608 - 1.962) / 1.962:+.1%}, std {(0.448 - 0.498) / 0.498:+.1%}"
+
+
+def test_trivial_baseline_beside_the_model(v3_report, rows_of):
+    assert rows_of(v3_report, "test.encoder1_auc")[0][1:] == ["0.6593", "0.6100", "✅ PASS"]
+    assert rows_of(v3_report, "test.encoder2_auc")[0][1:] == ["0.5903", "0.6000", "❌ FAIL"]
+    assert "does not beat the trivial baselines on test encoder2_auc" in v3_report
+
+
+def test_executive_summary_names_failed_criteria_with_gaps(v3_report):
+    summary = v3_report.split("## Executive Summary", 1)[1].split("---", 1)[0]
+    assert "1/6 criteria met" in summary
+    assert "**Gain Std** (fail: 0.0018 vs >0.10, 55x short)" in summary
+    assert "Beta Spread" not in summary
+    assert "Best epoch 4 of 14" in summary
+
+
+def test_epoch_table_is_sampled_keeping_first_best_and_last(v3):
+    record = copy.deepcopy(v3)
+    record["history"] = [
+        {"epoch": e, "train": {"loss": 1.0 / e}, "val": {"encoder1_auc": 0.5 + (0.01 * e if e <= 23 else 0.23 - 0.001 * e)}}
+        for e in range(1, 41)
+    ]
+    record["epochs"].update(run=40, best=23)
+    report = render_run_report(record)
+    table = report.split("| Epoch | Train loss |", 1)[1].split("\n\n", 1)[0]
+    epoch_rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("|---")]
+    assert len(epoch_rows) <= 15
+    assert epoch_rows[0].startswith("| 1 |")
+    assert any(line.startswith("| 23 (best) |") for line in epoch_rows)
+    assert epoch_rows[-1].startswith("| 40 |")
+    assert "**val.encoder1_auc**: Peak at 23" in report
+
+
+@pytest.mark.parametrize(
+    "values, word",
+    [([0.5, 0.6, 0.7], "Rising"), ([0.7, 0.6, 0.5], "Falling"), ([0.6, 0.6, 0.6], "Flat"), ([0.5, 0.7, 0.6], "Peak at 2")],
+)
+def test_trend_words(v3, values, word):
+    record = copy.deepcopy(v3)
+    record["history"] = [{"epoch": i + 1, "val": {"encoder1_auc": v}} for i, v in enumerate(values)]
+    assert f"**val.encoder1_auc**: {word} (" in render_run_report(record)
+
+
+def test_split_set_criteria_and_gates_passed(load_fixture, rows_of):
+    report = render_run_report(load_fixture("lvm_p5_record.json"))
+    assert "| Criterion | VAL Score | OOD Score | Target | Status |" in report
+    rollout = rows_of(report, "**D: Rollout**")
+    assert rollout[0][1:] == [">=0.46", "val: 0.4480, ood: 0.4760", "⚠️ Mixed", "-"]
+    assert rollout[1] == ["**D: Rollout**", "0.4480 ❌", "0.4760 ✅", ">=0.46", "⚠️ Mixed"]
+    assert rows_of(report, "**C: Ablations**")[0][3] == "❓ MISSING"
+    assert "**Gates Passed**: 1/5 (only bins_delta)" in report
+    assert "| Metric | Validation | OOD | Status |" in report
+
+
+def test_diverged_run_is_failed_with_reason(load_fixture):
+    report = render_run_report(load_fixture("diverged_record.json"))
+    assert "**Status**: ❌ **FAILED** (diverged) - run diverged at epoch 3" in report
+    assert "**Epochs**: 3 of 20 (diverged)" in report
+    assert "It failed because run diverged at epoch 3." in report
+    assert "## Gates" not in report
+
+
+def test_leakage_is_flagged_above_five_percent(load_fixture, rows_of):
+    record = load_fixture("contrastive_arms_records.json")[0]
+    report = render_run_report(record)
+    assert rows_of(report, "test.leak") == [["test.leak", "91.5%", "⚠️ leaked evaluation"]]
+    record["metrics"]["test"]["leak"] = 0.02
+    report = render_run_report(record)
+    assert rows_of(report, "test.leak") == [["test.leak", "2.0%", "✅ PASS"]]
+    assert "leaked evaluation" not in report
+
+
+def test_probability_collapse_only_when_spread_is_tiny(load_fixture):
+    records = load_fixture("feature_tracker.json")["records"]
+    collapsed, healthy = render_run_report(records[2]), render_run_report(records[0])
+    assert "## Probability Collapse" in collapsed and "test.spread = 0.0120" in collapsed
+    assert "Probability Collapse" not in healthy
+
+
+def test_sections_without_data_are_left_out(load_fixture):
+    record = load_fixture("diverged_record.json")
+    for key in ("history", "verdict", "baseline", "trivial"):
+        record.pop(key, None)
+    report = render_run_report(record)
+    for title in ("Loss Balance", "Success Criteria", "Comparison to", "Trivial Baselines", "Tracked Parameters"):
+        assert title not in report
+    assert "## Primary Metrics" in report
+
+
+@pytest.mark.parametrize(
+    "name", ["v3_phase1_record.json", "lvm_p5_record.json", "diverged_record.json", "contrastive_arms_records.json"]
+)
+def test_ascii_mode_has_only_ascii(load_fixture, name):
+    loaded = load_fixture(name)
+    record = loaded[0] if isinstance(loaded, list) else loaded
+    report = render_run_report(record, ascii=True)
+    assert report.isascii()
+    assert "[FAIL]" in report
+    assert "❌" not in report
+
+
+def test_ascii_mode_words(v3, rows_of):
+    report = render_run_report(v3, ascii=True)
+    assert "**Status**: [FAIL] **FAILED**" in report
+    assert rows_of(report, "val.encoder1_auc")[0][-1] == "- Worse"
+    assert rows_of(report, "val.encoder2_auc")[0][-1] == "= Negligible"
+    assert "Peak at 4 (0.6540 -> 0.6648 -> 0.6530)" in report
+
+
+def test_trivial_comparison_follows_a_lower_is_better_direction(v3, rows_of):
+    record = copy.deepcopy(v3)
+    record["trivial"] = {"majority": {"test": {"skill_cv": 0.01, "gain_cv": 0.0001}}}
+    record["directions"].update(skill_cv=False, gain_cv=False)
+    del record["baseline"]
+    report = render_run_report(record)
+    assert rows_of(report, "test.skill_cv")[0][1:] == ["0.0020", "0.0100", "✅ PASS"]
+    assert rows_of(report, "test.gain_cv")[0][1:] == ["0.0021", "1.00e-04", "❌ FAIL"]
+
+
+def test_renders_the_verdict_engine_output(v3, rows_of):
+    from vifspec.verdict import judge_results
+
+    verdict = judge_results(
+        {"Gain Std": "test.gain_std > 0.10", "Rollout": "{val,ood}.rollout >= 0.46"},
+        {"phase1": {"require": "all", "criteria": ["Gain Std", "Rollout"]}},
+        {"metrics": {"test": {"gain_std": 0.0018}, "val": {"rollout": 0.448}, "ood": {"rollout": 0.476}}},
+    )
+    record = copy.deepcopy(v3)
+    record["verdict"] = verdict.to_dict()
+    report = render_run_report(record)
+    assert rows_of(report, "**Gain Std**")[0][1:] == [">0.10", "0.0018", "❌ FAIL", "55x short"]
+    assert rows_of(report, "**Rollout**")[1] == ["**Rollout**", "0.4480 ❌", "0.4760 ✅", ">=0.46", "⚠️ Mixed"]
+    assert "**Success Rate**: **0/2 criteria met (0%)**" in report
+    assert "**Gates Passed**: 0/1" in report

@@ -1,0 +1,133 @@
+"""Shared tensor helpers of the metric library: input conversion, ranks, correlation, quantiles.
+
+Every metric converts its inputs with :func:`as_float` / :func:`as_labels`, computes on the device
+of its first tensor input and returns one Python float (a single host sync).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence, TypeVar
+
+import torch
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def metric(*, higher_is_better: bool) -> Callable[[F], F]:
+    """Mark a function as a metric by giving it its direction (``fn.higher_is_better``)."""
+
+    def mark(fn: F) -> F:
+        fn.higher_is_better = higher_is_better  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def as_tensor(x: Any, device: torch.device | None = None) -> torch.Tensor:
+    """A tensor on ``device`` (default: where ``x`` already is; array-likes go to the CPU)."""
+    tensor = x.detach() if isinstance(x, torch.Tensor) else torch.as_tensor(x)
+    return tensor if device is None else tensor.to(device)
+
+
+def common_device(*inputs: Any) -> torch.device | None:
+    """The device of the first torch tensor among ``inputs`` (None when all are array-likes)."""
+    return next((x.device for x in inputs if isinstance(x, torch.Tensor)), None)
+
+
+def float_dtype(device: torch.device) -> torch.dtype:
+    """float64 for exact accumulation, except on MPS which has no float64."""
+    return torch.float32 if device.type == "mps" else torch.float64
+
+
+def as_float(x: Any, device: torch.device | None = None) -> torch.Tensor:
+    """``x`` as a floating tensor of the accumulation dtype of its device."""
+    tensor = as_tensor(x, device)
+    return tensor.to(float_dtype(tensor.device))
+
+
+def as_vectors(x: Any, device: torch.device | None = None) -> torch.Tensor:
+    """Embedding-like ``[..., D]`` input kept in its own floating dtype (float32 at least, for memory)."""
+    tensor = as_tensor(x, device)
+    if not tensor.is_floating_point() or tensor.dtype in (torch.float16, torch.bfloat16):
+        tensor = tensor.to(torch.float32)
+    return tensor
+
+
+def as_labels(x: Any, device: torch.device | None = None) -> torch.Tensor:
+    """Integer class labels; floating predictions are rounded to the nearest integer (half to even)."""
+    tensor = as_tensor(x, device)
+    if tensor.is_floating_point():
+        tensor = torch.round(tensor)
+    return tensor.to(torch.int64)
+
+
+def as_pair(preds: Any, target: Any, convert: Callable[..., torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Convert two same-sized inputs onto the device of the first tensor, flattened to 1-D."""
+    p = convert(preds, common_device(preds, target))
+    t = convert(target, p.device)
+    if p.numel() != t.numel():
+        raise ValueError(f"preds has {p.numel()} elements but target has {t.numel()}")
+    return p.reshape(-1), t.reshape(-1)
+
+
+def to_float(value: torch.Tensor) -> float:
+    """The one host sync of a metric call."""
+    return float(value.item())
+
+
+def share(mask: torch.Tensor) -> torch.Tensor:
+    """Fraction of true entries of a boolean tensor (NaN when empty)."""
+    return mask.sum().to(float_dtype(mask.device)) / mask.numel()
+
+
+def nan_like(x: torch.Tensor) -> torch.Tensor:
+    """A 0-d NaN of the accumulation dtype on the device of ``x``."""
+    return torch.full((), float("nan"), dtype=float_dtype(x.device), device=x.device)
+
+
+def average_ranks(x: torch.Tensor) -> torch.Tensor:
+    """1-based ranks of a 1-D tensor, ties sharing the mean of their ranks (scipy ``rankdata``)."""
+    _, inverse, counts = torch.unique(x, sorted=True, return_inverse=True, return_counts=True)
+    last_rank = torch.cumsum(counts, 0).to(float_dtype(x.device))
+    return (last_rank - (counts - 1) / 2)[inverse]
+
+
+def pearson_columns(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Pearson correlation of each column of ``x`` [N, D] with the same column of ``y``.
+
+    NaN for a column where either side is constant (the correlation is undefined there).
+    """
+    xc = x - x.mean(0)
+    yc = y - y.mean(0)
+    r = (xc * yc).sum(0) / torch.sqrt((xc * xc).sum(0) * (yc * yc).sum(0))
+    constant = (x.amin(0) == x.amax(0)) | (y.amin(0) == y.amax(0))
+    return torch.where(constant, torch.nan, r.clamp(-1.0, 1.0))
+
+
+def pearson_1d(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Pearson correlation of two 1-D tensors (0-d result, NaN if either is constant or empty)."""
+    if x.numel() == 0:
+        return nan_like(x)
+    return pearson_columns(x[:, None], y[:, None])[0]
+
+
+def quantiles(x: torch.Tensor, levels: Sequence[float]) -> torch.Tensor:
+    """The quantiles of ``x`` at ``levels`` (each in [0, 1]), linearly interpolated as ``numpy.quantile``.
+
+    Uses order statistics (``torch.kthvalue``, linear time) instead of a full sort, and unlike
+    ``torch.quantile`` has no input-size limit. NaN for an empty ``x``.
+    """
+    if not all(0.0 <= q <= 1.0 for q in levels):
+        raise ValueError(f"quantile levels must lie in [0, 1], got {list(levels)}")
+    values = x.reshape(-1)
+    n = values.numel()
+    if n == 0:
+        return torch.full((len(levels),), float("nan"), dtype=x.dtype, device=x.device)
+    results = []
+    for q in levels:
+        position = q * (n - 1)
+        lower = int(position)
+        low = torch.kthvalue(values, lower + 1).values
+        high = torch.kthvalue(values, lower + 2).values if lower + 1 < n else low
+        results.append(torch.lerp(low, high, position - lower))
+    return torch.stack(results)

@@ -1,0 +1,85 @@
+"""Calibration of predicted class probabilities.
+
+``probs`` is either ``[..., K]`` class probabilities with ``target`` of shape ``[...]`` holding
+labels ``first_label .. first_label + K - 1`` (column ``k`` is label ``first_label + k``; use
+``first_label = -1`` for ``-1/0/+1`` labels), or has the shape of ``target``: then it is the
+probability of the positive class ``target > 0`` of a binary problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from vifspec.metrics._common import (
+    as_float,
+    as_labels,
+    average_ranks,
+    common_device,
+    float_dtype,
+    metric,
+    pearson_1d,
+    to_float,
+)
+
+
+def _probabilities(probs: Any, target: Any) -> tuple[torch.Tensor, torch.Tensor, bool]:
+    """Flattened probabilities, labels and whether the problem is binary (one probability per sample)."""
+    p = as_float(probs, common_device(probs, target))
+    t = as_labels(target, p.device)
+    if p.shape == t.shape:
+        return p.reshape(-1), (t > 0).reshape(-1), True
+    if p.shape[:-1] == t.shape:
+        return p.reshape(-1, p.shape[-1]), t.reshape(-1), False
+    raise ValueError(f"probs {tuple(p.shape)} must have the shape of target {tuple(t.shape)} or add a class axis")
+
+
+def _top_label(p: torch.Tensor, t: torch.Tensor, binary: bool, first_label: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Confidence (highest class probability) and absolute label error of the most probable class."""
+    if binary:
+        p, t, first_label = torch.stack([1 - p, p], dim=1), t.long(), 0
+    confidence, index = p.max(dim=1)
+    error = (index + first_label - t).abs().to(p.dtype)
+    return confidence, error
+
+
+@metric(higher_is_better=True)
+def calibration(probs: Any, target: Any, first_label: int = 0) -> float:
+    """Uncertainty-error calibration: Spearman correlation between uncertainty and error.
+
+    ``calibration = spearman(1 - max_k p_k, |argmax_k p_k + first_label - target|)``: a calibrated
+    model is least confident where it errs (for ordinal labels, where it errs by most classes).
+    1 = uncertainty ranks errors perfectly, 0 = uninformative, < 0 = confident where wrong (seed
+    000 reports -0.218 for a weighted-MSE regressor); with binary correctness it is a rank-biserial
+    correlation between confidence and correctness. NaN when every prediction has the same error
+    or the same confidence. Reference: the error-uncertainty Spearman correlation of the Twinkl
+    VIF critic evaluation (seed 000); ``scipy.stats.spearmanr``. Higher is better.
+    """
+    p, t, binary = _probabilities(probs, target)
+    confidence, error = _top_label(p, t, binary, first_label)
+    return to_float(pearson_1d(average_ranks(1 - confidence), average_ranks(error)))
+
+
+@metric(higher_is_better=False)
+def ece(probs: Any, target: Any, n_bins: int = 15, first_label: int = 0) -> float:
+    """Expected calibration error with ``n_bins`` uniform confidence bins on [0, 1] (L1 norm).
+
+    ``ECE = sum_b (n_b / N) |acc_b - conf_b|``. Multiclass: ``conf`` is the top-label probability
+    and ``acc`` whether the top label is right. Binary (one probability per sample): ``conf`` is
+    the positive-class probability and ``acc`` the positive indicator.
+    Reference: Guo et al. 2017, "On Calibration of Modern Neural Networks"; torchmetrics
+    ``binary_calibration_error`` / ``multiclass_calibration_error`` (``norm="l1"``).
+    Lower is better.
+    """
+    p, t, binary = _probabilities(probs, target)
+    if binary:
+        confidence, correct = p, t.to(p.dtype)
+    else:
+        confidence, error = _top_label(p, t, binary, first_label)
+        correct = (error == 0).to(p.dtype)
+    edges = torch.linspace(0, 1, n_bins + 1, dtype=p.dtype, device=p.device)[1:-1]
+    bins = torch.bucketize(confidence, edges, right=True)
+    gap = torch.zeros(n_bins, dtype=float_dtype(p.device), device=p.device)
+    gap.index_add_(0, bins, correct - confidence)
+    return to_float(gap.abs().sum() / confidence.numel())

@@ -1,0 +1,80 @@
+"""Next-vector prediction metrics (seed 002): cosine agreement and the copy-last test.
+
+``preds``, ``target`` and ``last`` (the context's last vector) are ``[..., D]`` vectors; leading
+dimensions are flattened into samples. ``cos`` is the cosine similarity along the last axis
+(``torch.nn.functional.cosine_similarity``, eps = 1e-8).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from vifspec.metrics._common import as_vectors, common_device, float_dtype, metric, to_float
+
+
+def _cosines(a: Any, b: Any, device: torch.device | None) -> torch.Tensor:
+    """Row-wise cosine similarities of two ``[..., D]`` inputs on ``device``, flattened to ``[N]``."""
+    x = as_vectors(a, device)
+    y = as_vectors(b, device)
+    if x.shape != y.shape:
+        raise ValueError(f"vector inputs differ in shape: {tuple(x.shape)} vs {tuple(y.shape)}")
+    cos = F.cosine_similarity(x.reshape(-1, x.shape[-1]), y.reshape(-1, y.shape[-1]), dim=-1)
+    return cos.to(float_dtype(cos.device))
+
+
+@metric(higher_is_better=True)
+def mean_cosine(preds: Any, target: Any) -> float:
+    """Mean cosine similarity ``mean_i cos(p_i, t_i)`` (e.g. validation cosine, rollout cosine; seed 002).
+
+    Reference: ``torch.nn.functional.cosine_similarity``. Higher is better.
+    """
+    return to_float(_cosines(preds, target, common_device(preds, target)).mean())
+
+
+@metric(higher_is_better=True)
+def offset_margin(preds: Any, target: Any, last: Any) -> float:
+    """Forward margin ``mean_i cos(p_i, t_i) - mean_i cos(p_i, last_i)``.
+
+    Positive: the prediction is closer to the next vector than to the last context vector
+    (predicts forward); negative: it copies backwards. Reference: the offset-margin gate of seed
+    002 ("Offset Margin >= +0.02"). Higher is better.
+    """
+    device = common_device(preds, target, last)
+    return to_float(_cosines(preds, target, device).mean() - _cosines(preds, last, device).mean())
+
+
+@metric(higher_is_better=True)
+def cosine_drop(preds: Any, preds_ablated: Any, target: Any) -> float:
+    """Ablation drop ``mean_i cos(p_i, t_i) - mean_i cos(p'_i, t_i)``, ``p'`` predicted from an ablated context.
+
+    Positive: the ablated input carried information the model uses. Reference: the ablation gate
+    of seed 002. Higher is better.
+    """
+    device = common_device(preds, preds_ablated, target)
+    return to_float(_cosines(preds, target, device).mean() - _cosines(preds_ablated, target, device).mean())
+
+
+@metric(higher_is_better=True)
+def bins_delta(preds: Any, target: Any, last: Any, n_bins: int = 4) -> float:
+    """Worst per-bin gain over copy-last, with bins by forward distinctness.
+
+    ``d_i = 1 - cos(last_i, t_i)``; samples are split into ``n_bins`` equal-count quantile bins of
+    ``d``; in each bin ``delta_b = mean_{i in b} [cos(p_i, t_i) - cos(last_i, t_i)]``; the metric
+    is ``min_b delta_b``. Positive: the model beats the copy-last baseline in every bin, including
+    the most forward-distinct samples. Empty bins (fewer samples than bins) are skipped.
+    Reference: the "Bins Delta" gate of seed 002. Higher is better.
+    """
+    device = common_device(preds, target, last)
+    forward = _cosines(preds, target, device)
+    copy = _cosines(last, target, device)
+    if forward.numel() == 0:
+        return float("nan")
+    order = torch.argsort(1 - copy, stable=True)
+    bin_of_rank = torch.arange(order.numel(), device=order.device) * n_bins // order.numel()
+    bins = torch.empty_like(order).scatter_(0, order, bin_of_rank)
+    sums = torch.zeros(n_bins, dtype=forward.dtype, device=forward.device).index_add_(0, bins, forward - copy)
+    counts = torch.bincount(bins, minlength=n_bins)
+    return to_float((sums / counts)[counts > 0].min())

@@ -1,0 +1,214 @@
+"""Sections built from a record's per-epoch history: loss balance, training dynamics, tracked parameters."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from vifspec.report.access import best_of, direction
+from vifspec.report.comparison import relative_change
+from vifspec.report.markdown import bold, fmt_num, fmt_pct, is_number, md_table, section
+
+MAX_EPOCH_ROWS = 15
+FLAT_RELATIVE_RANGE = 0.005
+PEAK_MARGIN = 0.1
+
+Record = Mapping[str, Any]
+Point = tuple[int, float]
+
+
+def _entry(record: Record, epoch: int | None) -> Mapping[str, Any] | None:
+    for entry in record.get("history") or ():
+        if entry.get("epoch") == epoch:
+            return entry
+    return None
+
+
+def _best_epoch(record: Record) -> int | None:
+    return (record.get("epochs") or {}).get("best")
+
+
+def _last_epoch(record: Record) -> int | None:
+    history = record.get("history") or ()
+    return history[-1].get("epoch") if history else None
+
+
+def loss_balance_table(terms: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """Term | Raw | Weight | Contribution | Share, with a total row (share of the summed |contributions|)."""
+    if not terms:
+        return None
+    contributions = {name: _contribution(values) for name, values in terms.items()}
+    scale = sum(abs(c) for c in contributions.values() if is_number(c))
+    rows = []
+    for name, values in terms.items():
+        contribution = contributions[name]
+        share = abs(contribution) / scale if scale and is_number(contribution) else None
+        rows.append([name, fmt_num(values.get("raw")), fmt_num(values.get("weight")), fmt_num(contribution), fmt_pct(share)])
+    total = sum(c for c in contributions.values() if is_number(c))
+    rows.append([bold("Total"), "", "", bold(fmt_num(total)), "100.0%" if scale else "-"])
+    return md_table(["Term", "Raw", "Weight", "Contribution", "Share"], rows, ["l", "r", "r", "r", "r"])
+
+
+def _contribution(values: Mapping[str, Any]) -> Any:
+    if is_number(values.get("weighted")):
+        return values["weighted"]
+    raw, weight = values.get("raw"), values.get("weight")
+    return raw * weight if is_number(raw) and is_number(weight) else None
+
+
+def loss_balance_section(record: Record) -> str | None:
+    """The loss mix at the first epoch and at the best epoch (seed 001's "Loss balance at epoch 1")."""
+    history = record.get("history") or ()
+    if not history:
+        return None
+    epochs = list(dict.fromkeys(e for e in (history[0].get("epoch"), _best_epoch(record)) if e is not None))
+    parts = []
+    for epoch in epochs:
+        entry = _entry(record, epoch) or {}
+        table = loss_balance_table(((entry.get("train") or {}).get("terms")) or {})
+        label = "best epoch" if epoch == _best_epoch(record) and epoch != epochs[0] else "epoch"
+        if table:
+            parts.append(f"### At {label} {epoch}\n\n{table}")
+    return section("Loss Balance", *parts)
+
+
+def sample_epochs(epochs: Sequence[int], keep: Sequence[int | None], max_rows: int = MAX_EPOCH_ROWS) -> list[int]:
+    """At most ``max_rows`` epochs spread evenly, always keeping the first, the last and ``keep``."""
+    epochs = list(epochs)
+    if len(epochs) <= max_rows:
+        return epochs
+    kept = {epochs[0], epochs[-1], *(k for k in keep if k in epochs)}
+    slots = max_rows - len(kept)
+    step = (len(epochs) - 1) / (slots + 1)
+    kept |= {epochs[round(step * (i + 1))] for i in range(slots)}
+    return sorted(kept)
+
+
+def trend(points: Sequence[Point], higher_is_better: bool | None) -> str:
+    """"Peak at 4" (best value strictly inside the run), "Rising", "Falling" or "Flat"."""
+    values = [v for _, v in points]
+    if len(values) < 2:
+        return "Flat"
+    low, high = min(values), max(values)
+    spread = high - low
+    if spread <= FLAT_RELATIVE_RANGE * max(abs(low), abs(high)) or spread == 0:
+        return "Flat"
+    best = best_of(values, higher_is_better)
+    index = values.index(best)
+    margin = PEAK_MARGIN * spread
+    if 0 < index < len(values) - 1 and min(abs(best - values[0]), abs(best - values[-1])) > margin:
+        word = "Low" if higher_is_better is False else "Peak"
+        return f"{word} at {points[index][0]}"
+    return "Rising" if values[-1] > values[0] else "Falling"
+
+
+def _val_series(record: Record) -> dict[str, list[Point]]:
+    series: dict[str, list[Point]] = {}
+    for entry in record.get("history") or ():
+        for metric, value in (entry.get("val") or {}).items():
+            if is_number(value) and not metric.startswith("loss."):
+                series.setdefault(metric, []).append((entry["epoch"], value))
+    return series
+
+
+def epoch_table(record: Record) -> str | None:
+    """Epoch | Train loss | val metrics..., sampled to at most 15 rows."""
+    history = record.get("history") or ()
+    if not history:
+        return None
+    metrics = list(_val_series(record))
+    best = _best_epoch(record)
+    shown = set(sample_epochs([e["epoch"] for e in history], [best]))
+    rows = []
+    for entry in history:
+        if entry["epoch"] not in shown:
+            continue
+        label = f"{entry['epoch']} (best)" if entry["epoch"] == best else str(entry["epoch"])
+        val = entry.get("val") or {}
+        rows.append([label, fmt_num((entry.get("train") or {}).get("loss")), *(fmt_num(val.get(m)) for m in metrics)])
+    headers = ["Epoch", "Train loss", *(f"val.{m}" for m in metrics)]
+    return md_table(headers, rows, ["l", *("r" for _ in headers[1:])])
+
+
+def trend_lines(record: Record) -> str | None:
+    """One line per val metric: its trend word and first / best / last values."""
+    lines = []
+    for metric, points in _val_series(record).items():
+        hib = direction(record.get("directions"), metric)
+        word = trend(points, False if metric == "loss" else hib)
+        values = " → ".join(fmt_num(v) for v in _first_best_last(points, hib))
+        lines.append(f"- **val.{metric}**: {word} ({values})")
+    return "\n".join(lines) or None
+
+
+def _first_best_last(points: Sequence[Point], higher_is_better: bool | None) -> list[float]:
+    values = [v for _, v in points]
+    best = best_of(values, higher_is_better)
+    return list(dict.fromkeys([values[0], best, values[-1]])) if best is not None else values[:1]
+
+
+def _stopping_lines(record: Record) -> str | None:
+    epochs = record.get("epochs") or {}
+    lines = []
+    if epochs.get("best") is not None:
+        monitor = epochs.get("monitor")
+        entry = _entry(record, epochs["best"]) or {}
+        value = _monitored_value(entry, monitor)
+        suffix = f" ({monitor}: {fmt_num(value)})" if monitor and value is not None else ""
+        lines.append(f"- **Best epoch**: {epochs['best']}{suffix}")
+    final = epochs.get("run", _last_epoch(record))
+    if final is not None:
+        lines.append(f"- **Final epoch**: {final}" + (f" of {epochs['max']}" if epochs.get("max") else ""))
+    if record.get("stop_reason"):
+        lines.append(f"- **Stop reason**: {record['stop_reason']}")
+    return "\n".join(lines) or None
+
+
+def _monitored_value(entry: Mapping[str, Any], monitor: str | None) -> Any:
+    if not monitor or "." not in monitor:
+        return None
+    split, metric = monitor.split(".", 1)
+    return (entry.get(split) or {}).get(metric)
+
+
+def dynamics_section(record: Record) -> str | None:
+    """Best and final epoch, stop reason, the per-epoch table and the trend of each val metric."""
+    return section("Training Dynamics", _stopping_lines(record), epoch_table(record), trend_lines(record))
+
+
+def _stats(value: Any) -> Mapping[str, Any]:
+    return {"mean": value} if is_number(value) else (value or {})
+
+
+def _stats_cell(stats: Mapping[str, Any]) -> str:
+    parts = [f"{key}={fmt_num(stats[key])}" for key in ("mean", "std") if key in stats]
+    return ", ".join(parts) or "-"
+
+
+def _change_words(first: Mapping[str, Any], last: Mapping[str, Any]) -> str:
+    parts = []
+    for key in ("mean", "std"):
+        change = relative_change(first.get(key), last.get(key))
+        if change is not None:
+            parts.append(f"{key} {change:+.1f}%")
+    return ", ".join(parts) or "-"
+
+
+def tracked_section(record: Record) -> str | None:
+    """Per tracked name: first, best and last epoch mean/std and the change from first to last."""
+    history = record.get("history") or ()
+    names = list(dict.fromkeys(n for e in history for n in (e.get("track") or {})))
+    if not names:
+        return None
+    first, best, last = history[0]["epoch"], _best_epoch(record), history[-1]["epoch"]
+    columns = list(dict.fromkeys(e for e in (first, best, last) if e is not None))
+    headers = ["Parameter", *(_epoch_heading(e, first, best, last) for e in columns), "Change (first → last)"]
+    rows = []
+    for name in names:
+        stats = {e: _stats(((_entry(record, e) or {}).get("track") or {}).get(name)) for e in columns}
+        rows.append([bold(name), *(_stats_cell(stats[e]) for e in columns), _change_words(stats[first], stats[last])])
+    return section("Tracked Parameters", md_table(headers, rows))
+
+
+def _epoch_heading(epoch: int, first: int, best: int | None, last: int) -> str:
+    roles = [role for role, e in (("first", first), ("best", best), ("last", last)) if e == epoch]
+    return f"Epoch {epoch} ({', '.join(roles)})"

@@ -1,0 +1,192 @@
+"""The experiment index: the run-log table, the ranked "Current State of the Art" table, and the
+in-place update of the blocks between ``<!-- NAME:START -->`` and ``<!-- NAME:END -->`` markers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from vifspec.report.access import best_of, common_keys, direction, lookup, resolve_key, sort_by
+from vifspec.report.markdown import bold, fmt_num, is_number, md_table
+
+Record = Mapping[str, Any]
+INDEX_DIGITS = 3
+_ANY_MARKER = re.compile(r"<!-- [A-Za-z0-9_-]+:(START|END) -->")
+_BLOCK_HEADINGS = {"AUTO-TABLE": "Run Log", "RANKING": "Current State of the Art"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One index column: its heading, how to read it from a record, and its number format."""
+
+    header: str
+    read: Callable[[Record], Any]
+    digits: int = INDEX_DIGITS
+    metric: str | None = None
+
+    def cell(self, record: Record) -> str:
+        value = self.read(record)
+        if isinstance(value, float) and self.digits == 1:
+            return f"{value:.1f}"
+        return fmt_num(value, self.digits)
+
+
+def _model(record: Record, key: str) -> Any:
+    return (record.get("model") or {}).get(key)
+
+
+def _plan_value(record: Record, dotted: str) -> Any:
+    value: Any = record.get("plan") or {}
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def loss_label(record: Record) -> str | None:
+    """The loss mix from the plan: ``coral`` for one term, ``0.7*info_nce + 0.3*cosine`` for a mix."""
+    terms = (record.get("plan") or {}).get("loss")
+    if not isinstance(terms, Mapping) or not terms:
+        return None
+    names = {name: (spec.get("fn", name) if isinstance(spec, Mapping) else name) for name, spec in terms.items()}
+    if len(terms) == 1:
+        return next(iter(names.values()))
+    weights = {name: spec.get("weight") if isinstance(spec, Mapping) else None for name, spec in terms.items()}
+    return " + ".join(f"{fmt_num(weights[n], 2)}*{fn}" if is_number(weights[n]) else fn for n, fn in names.items())
+
+
+_FIELDS: dict[str, Column] = {
+    "variant": Column("run", lambda r: r.get("variant")),
+    "group": Column("group", lambda r: r.get("group")),
+    "arm": Column("arm", lambda r: r.get("arm")),
+    "seed": Column("seed", lambda r: r.get("seed")),
+    "status": Column("status", lambda r: r.get("status")),
+    "model": Column("model", lambda r: _model(r, "name")),
+    "param_count": Column("params", lambda r: _model(r, "param_count")),
+    "n_train": Column("n_train", lambda r: _model(r, "n_train")),
+    "param_per_sample": Column("ratio", lambda r: _model(r, "param_per_sample"), digits=1),
+    "loss": Column("loss", loss_label),
+    "epochs": Column("epochs", lambda r: (r.get("epochs") or {}).get("run")),
+    "best_epoch": Column("best", lambda r: (r.get("epochs") or {}).get("best")),
+}
+
+
+def column(name: str) -> Column:
+    """A record field, ``plan.<dotted key>``, or a metric (``qwk`` reads test, ``val.qwk`` reads val)."""
+    if name in _FIELDS:
+        return _FIELDS[name]
+    if name.startswith("plan."):
+        dotted = name[len("plan."):]
+        return Column(dotted.rsplit(".", 1)[-1], lambda r: _plan_value(r, dotted))
+    return Column(name, lambda r: lookup(r.get("metrics"), resolve_key(name, r.get("metrics"))), metric=name)
+
+
+def default_columns(records: Sequence[Record]) -> list[str]:
+    """variant, group (when any), model, param_count, param_per_sample, then the shared test metrics."""
+    names = ["variant"] + (["group"] if any(r.get("group") for r in records) else [])
+    names += ["model", "param_count", "param_per_sample"]
+    metric_sets = [r.get("metrics") or {} for r in records]
+    return names + [key.split(".", 1)[1] for key in common_keys(metric_sets, "test")]
+
+
+def render_index_table(records: list[dict], columns: list[str] | None = None) -> str:
+    """The run-log table of the experiment index (seed 000's AUTO-TABLE)."""
+    chosen = [column(name) for name in (columns or default_columns(records))]
+    rows = [[c.cell(r) for c in chosen] for r in records]
+    align = ["r" if any(is_number(c.read(r)) for r in records) else "l" for c in chosen]
+    return md_table([c.header for c in chosen], rows, align)
+
+
+def _directions(records: Sequence[Record], given: Mapping[str, bool] | None) -> dict[str, bool]:
+    merged: dict[str, bool] = {}
+    for record in records:
+        merged.update(record.get("directions") or {})
+    merged.update(given or {})
+    return merged
+
+
+def ranked(records: Sequence[Record], rank_by: str, directions: Mapping[str, bool] | None) -> list[Record]:
+    """Records sorted best first on ``rank_by`` (per its direction), records without it last."""
+    rank_column = column(rank_by)
+    return sort_by(list(records), rank_column.read, direction(_directions(records, directions), rank_by))
+
+
+def render_ranking(records: list[dict], rank_by: str, columns: list[str], directions: dict, top_k: int = 3) -> str:
+    """Rank | Variant | columns..., the ``top_k`` best records on ``rank_by``, best value of each metric in bold."""
+    merged = _directions(records, directions)
+    top = ranked(records, rank_by, merged)[:top_k]
+    chosen = [column(name) for name in columns if name != "variant"]
+    best = {c.header: _bold_value(c, top, direction(merged, c.metric)) for c in chosen if c.metric is not None}
+    rows = []
+    for rank, record in enumerate(top, start=1):
+        cells = [_ranked_cell(c, record, best) for c in chosen]
+        rows.append([str(rank), str(record.get("variant")), *cells])
+    align = ["r", "l", *("r" if c.metric else "l" for c in chosen)]
+    return md_table(["Rank", "Variant", *(c.header for c in chosen)], rows, align)
+
+
+def _bold_value(col: Column, records: Sequence[Record], higher_is_better: bool | None) -> Any:
+    """The best value of a metric column, or ``None`` when every shown value ties (nothing stands out)."""
+    values = {col.read(r) for r in records if is_number(col.read(r))}
+    return best_of(values, higher_is_better) if len(values) > 1 else None
+
+
+def _ranked_cell(col: Column, record: Record, best: Mapping[str, Any]) -> str:
+    text = col.cell(record)
+    value = col.read(record)
+    if col.metric is not None and is_number(value) and value == best.get(col.header):
+        return bold(text)
+    return text
+
+
+def _marker(name: str, edge: str) -> str:
+    return f"<!-- {name}:{edge} -->"
+
+
+def update_block(text: str, name: str, table: str) -> str:
+    """Replace what lies between ``<!-- NAME:START -->`` and ``<!-- NAME:END -->`` with ``table``.
+
+    Every byte outside the markers is kept (CRLF files stay CRLF). Without markers, a
+    ``## <heading>`` section holding them is appended. Raises ``ValueError`` for a START without
+    END (or the reverse), markers in the wrong order, or markers that occur more than once.
+    """
+    start, end = _marker(name, "START"), _marker(name, "END")
+    starts, ends = text.count(start), text.count(end)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    body = newline.join(table.strip("\r\n").splitlines())
+    if starts == 0 and ends == 0:
+        return _append_block(text, name, body, newline)
+    _check_markers(name, starts, ends, text.find(start), text.find(end))
+    head_end = text.index(start) + len(start)
+    tail_start = text.index(end)
+    inner = _ANY_MARKER.search(text[head_end:tail_start])
+    if inner:
+        raise ValueError(f"{inner.group(0)} is nested inside the {name} block; blocks must not overlap")
+    return text[:head_end] + newline + body + newline + text[tail_start:]
+
+
+def _check_markers(name: str, starts: int, ends: int, start_at: int, end_at: int) -> None:
+    if starts > 1 or ends > 1:
+        raise ValueError(
+            f"the {name} block markers occur more than once ({starts} START, {ends} END); keep exactly one pair"
+        )
+    if starts != ends:
+        missing = "END" if starts else "START"
+        raise ValueError(f"{_marker(name, 'START' if starts else 'END')} has no matching {_marker(name, missing)}")
+    if end_at < start_at:
+        raise ValueError(f"{_marker(name, 'END')} comes before {_marker(name, 'START')}")
+
+
+def _append_block(text: str, name: str, body: str, newline: str) -> str:
+    heading = _BLOCK_HEADINGS.get(name, name)
+    separator = "" if not text else (newline if text.endswith("\n") else newline * 2)
+    block = newline.join([f"## {heading}", "", _marker(name, "START"), body, _marker(name, "END"), ""])
+    return text + separator + block
+
+
+def update_auto_table(text: str, table: str) -> str:
+    """:func:`update_block` for the run log between the ``AUTO-TABLE`` markers."""
+    return update_block(text, "AUTO-TABLE", table)
+
