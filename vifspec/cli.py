@@ -92,18 +92,44 @@ def _print_variants(spec: str, variants: list[Any], plans: list[Any], out: str, 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-def check(paths: tuple[str, ...]) -> None:
-    """Compile every spec under PATHS (default: specs/) and report every problem at once.
+@click.option("--format", "format_", type=click.Choice(["text", "github", "junit", "json"]), default="text", show_default=True,
+              help="text for people, github workflow annotations, junit XML, json for tools.")
+@click.option("--records", is_flag=False, flag_value="runs", default=None, metavar="[RUNS]",
+              help="Also re-judge the records under RUNS (default runs/) and flag amended criteria.")
+@click.option("--mark-amended", is_flag=True, help="With --records: store each detected amendment in its record.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write the output to a file (e.g. junit.xml).")
+def check(paths: tuple[str, ...], format_: str, records: str | None, mark_amended: bool, out_path: str | None) -> None:
+    """Compile every spec under PATHS (default: specs/, or none with --records) and report every problem.
 
-    Exit 0 when all are valid, 2 when any is not. Never imports torch.
+    Exit 0 when all are valid (and every re-judged record passes), 1 when a record fails its gates,
+    2 when a spec is invalid, a record cannot be judged, or a record's criteria were amended after it ran.
+    Never imports torch.
     """
-    from vifspec.check import check_paths
+    from vifspec.check import check_paths, check_records
+    from vifspec.check_formats import FORMATS
 
-    outcome = check_paths(list(paths) or ["specs"])
-    for problem in outcome.problems:
-        click.echo(str(problem), err=True)
-    click.echo(outcome.summary())
-    sys.exit(2 if outcome.problems else 0)
+    outcome = check_paths(list(paths) or ([] if records else ["specs"]))
+    if records:
+        check_records(records, outcome, mark_amended=mark_amended)
+    text = FORMATS[format_](outcome)
+    if out_path:
+        Path(out_path).write_text(text, encoding="utf-8")
+        click.echo(outcome.summary(), err=True)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(outcome.exit_code)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Folder to write NAME.toml in (default: specs/ if it exists, else here).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def new(name: str, directory: str | None, force: bool) -> None:
+    """Write a commented starter spec NAME.toml that compiles and runs in seconds."""
+    from vifspec.starter import write_starter
+
+    path = write_starter(name, directory, overwrite=force)
+    click.echo(f"wrote {path}; check it with 'vifspec check {path}', run it with 'vifspec run {path}'")
 
 
 @main.command()

@@ -83,11 +83,11 @@ def validate(source: Source, overrides: dict[str, Any] | None = None, at: tuple[
         raise SpecError([_pydantic_problem(source, err, overrides, at) for err in exc.errors()]) from None
 
 
-def load_spec(path: str | Path, registry: Registry | None = None) -> tuple[Source, Spec]:
-    """Read, validate and cross-check one spec file (no expansion)."""
+def load_spec(path: str | Path, registry: Registry | None = None, text: str | None = None) -> tuple[Source, Spec]:
+    """Read (or take ``text`` as the content of ``path``), validate and cross-check one spec (no expansion)."""
     from vifspec.checks import check_spec
 
-    source = read_source(path)
+    source = read_source(path, text)
     spec = validate(source)
     problems = check_spec(spec, source, registry or default_registry())
     if problems:

@@ -68,13 +68,12 @@ def batches(fields: Fields, batch_size: int, generator: torch.Generator | None =
 
 
 def build_model(factory: Any, params: dict[str, Any], info: dict[str, Any]) -> torch.nn.Module:
-    """Call the model factory with the spec's params plus the dataset ``info`` keys it accepts."""
+    """Call the model factory with the spec's params plus the dataset ``info`` keys it names as parameters."""
     try:
         accepted = inspect.signature(factory).parameters
     except (TypeError, ValueError):
         accepted = {}
-    takes_all = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
-    extra = {k: v for k, v in info.items() if k not in params and (k in accepted or takes_all)}
+    extra = {k: v for k, v in info.items() if k not in params and k in accepted}
     try:
         return factory(**params, **extra)
     except TypeError as exc:

@@ -47,6 +47,7 @@ class GainKT(nn.Module):
         theta_init: float = 0.5,
         m_sat_init: float = 1.0,
         response_scale_init: float = 4.0,
+        gamma_init: float = 1.0,
     ) -> None:
         super().__init__()
         self.n_skills = n_skills
@@ -59,7 +60,7 @@ class GainKT(nn.Module):
         nn.init.zeros_(self.gains_projection.weight)
         self.beta_skill = nn.Parameter(beta_init_mean + beta_init_std * torch.randn(n_skills))
         self.theta_global = nn.Parameter(torch.tensor(float(theta_init)))
-        self.gamma_student = nn.Parameter(torch.ones(n_students))
+        self.gamma_student = nn.Parameter(torch.full((n_students,), float(gamma_init)))
         self.m_sat = nn.Parameter(torch.full((n_skills,), float(m_sat_init)))
         self.response_scale = nn.Parameter(torch.tensor(float(response_scale_init)))
 

@@ -1,0 +1,27 @@
+"""Components named by import path in test specs ("plugin_fixtures:obj"): the plugin route users take."""
+
+from __future__ import annotations
+
+import torch
+
+
+def nan_loss(x):
+    """Always NaN: drives the NaN guard."""
+    return x.sum() * float("nan")
+
+
+def boom_loss(x):
+    """Raises inside training: drives the crash path (exit 3)."""
+    raise RuntimeError("boom inside the loss")
+
+
+def mean_x(x):
+    """Mean of x (a metric used by import path)."""
+    return float(torch.as_tensor(x).float().mean())
+
+
+mean_x.higher_is_better = True
+
+
+def no_direction(x):
+    return 0.0

@@ -1,0 +1,107 @@
+"""The executor: records, determinism, early stopping, schedules, guards, crashes, checkpoints."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+import vifspec
+from vifspec.errors import SpecError, TrainingCrash
+from vifspec.training.lossmix import schedule_factor
+from vifspec.spec import LossTerm
+from conftest import TINY_KT
+
+
+def run_one(path, out, **options):
+    (plan,) = vifspec.compile(path)
+    return vifspec.run(plan, out=out, progress=False, **options), plan
+
+
+def test_record_holds_history_metrics_and_verdict(tiny_kt, tmp_path):
+    record, plan = run_one(tiny_kt, tmp_path / "runs")
+    on_disk = json.loads((plan.run_dir(tmp_path / "runs") / "record.json").read_text())
+    assert on_disk["plan_hash"] == plan.hash == record["plan_hash"]
+    assert on_disk["status"] in ("completed", "early_stopped")
+    assert 1 <= len(on_disk["history"]) <= 3
+    first = on_disk["history"][0]["train"]["terms"]
+    assert first["variance"]["weight"] == 0.0 and first["bce"]["weight"] == 0.5  # start_epoch = 2
+    assert first["bce"]["weighted"] == pytest.approx(first["bce"]["raw"] * 0.5)
+    assert set(on_disk["metrics"]) == {"val", "test"}
+    assert {"encoder1_auc", "gain_std", "loss", "loss.bce", "loss.variance"} <= set(on_disk["metrics"]["test"])
+    assert on_disk["verdict"]["status"] == "PASSED"  # gate requires 1 of 2 and AUC > 0 passes
+    assert on_disk["criteria"]["Gain Std"] == "test.gain_std > 1000"
+    assert on_disk["trivial"]["kt_skill_rate"]["test"]["encoder1_auc"] is not None
+    assert set(on_disk["history"][0]["track"]["beta_skill"]) == {"mean", "std", "min", "max"}
+    assert on_disk["model"]["param_count"] == sum(p.numel() for p in _model(plan).parameters())
+
+
+def _model(plan):
+    from vifspec.registry import default_registry
+    from vifspec.training.data import build_model, load_bundle
+
+    bundle = load_bundle(plan.spec.data.source, plan.spec.data.params, plan.spec.data.seed, default_registry())
+    return build_model(default_registry().get("model", "gain_kt").load(), plan.spec.model.params, bundle.info)
+
+
+def test_same_spec_and_seed_give_identical_metrics_on_cpu(tiny_kt, tmp_path):
+    first, _ = run_one(tiny_kt, tmp_path / "a")
+    second, _ = run_one(tiny_kt, tmp_path / "b")
+    assert first["metrics"] == second["metrics"]
+    assert [h["train"] for h in first["history"]] == [h["train"] for h in second["history"]]
+
+
+def test_best_epoch_weights_are_restored_and_checkpoint_loads_weights_only(tiny_kt, tmp_path):
+    record, plan = run_one(tiny_kt, tmp_path / "runs")
+    best = record["epochs"]["best"]
+    val_at_best = record["history"][best - 1]["val"]["encoder1_auc"]
+    assert record["metrics"]["val"]["encoder1_auc"] == pytest.approx(val_at_best, abs=1e-6)
+    state = torch.load(plan.run_dir(tmp_path / "runs") / "checkpoint.pt", weights_only=True)
+    assert "beta_skill" in state
+
+
+def test_nan_loss_ends_the_run_as_diverged_and_failed(write_spec, tmp_path):
+    text = TINY_KT + '\n[loss.bad]\nfn = "plugin_fixtures:nan_loss"\ninputs = { x = "gains" }\nweight = 1.0\n'
+    record, _ = run_one(write_spec(text), tmp_path / "runs")
+    assert record["status"] == "diverged"
+    assert len(record["history"]) == 1
+    assert record["verdict"]["status"] == "FAILED"
+    assert "diverged" in record["verdict"]["reason"]
+
+
+def test_crash_inside_training_marks_the_record_and_raises(write_spec, tmp_path):
+    text = TINY_KT + '\n[loss.bad]\nfn = "plugin_fixtures:boom_loss"\ninputs = { x = "gains" }\n'
+    (plan,) = vifspec.compile(write_spec(text))
+    with pytest.raises(TrainingCrash):
+        vifspec.run(plan, out=tmp_path / "runs", progress=False)
+    record = json.loads((plan.run_dir(tmp_path / "runs") / "record.json").read_text())
+    assert record["status"] == "crashed" and "boom inside the loss" in record["stop_reason"]
+
+
+def test_unbound_output_name_is_a_spec_error_with_a_line(write_spec, tmp_path):
+    path = write_spec(TINY_KT.replace('inputs = { x = "gains" }\nweight = 2.0', 'inputs = { x = "gainz" }\nweight = 2.0'))
+    (plan,) = vifspec.compile(path)
+    with pytest.raises(SpecError) as info:
+        vifspec.run(plan, out=tmp_path / "runs", progress=False)
+    message = str(info.value.problems[0])
+    assert "no model output, batch field or parameter named 'gainz'" in message
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if "gainz" in t)
+    assert f":{line}:" in message
+
+
+def test_collapse_guard_stops_with_collapsed_status(write_spec, tmp_path):
+    text = TINY_KT + '\n[[guards.collapse]]\nmonitor = "val.encoder1_auc"\nbelow = 2.0\nlabel = "auc collapse"\n'
+    record, _ = run_one(write_spec(text), tmp_path / "runs")
+    assert record["status"] == "collapsed"
+    assert record["stop_reason"].startswith("auc collapse: val.encoder1_auc")
+    assert record["verdict"]["status"] == "FAILED"
+
+
+@pytest.mark.parametrize(
+    ("start", "ramp", "stop", "epoch", "expected"),
+    [(1, 0, None, 1, 1.0), (3, 0, None, 2, 0.0), (3, 2, None, 3, 0.5), (3, 2, None, 4, 1.0), (1, 0, 4, 5, 0.0)],
+)
+def test_schedule_factor(start, ramp, stop, epoch, expected):
+    term = LossTerm(fn="bce", start_epoch=start, ramp_epochs=ramp, stop_epoch=stop)
+    assert schedule_factor(term, epoch) == expected
