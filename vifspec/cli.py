@@ -142,13 +142,18 @@ def judge(spec: str, results: str, out_path: str | None, ascii_: bool) -> None:
 
     Exit 0 when every gate passes, 1 when one fails, 2 for invalid input.
     """
-    from vifspec.compiler import judge_spec, load_spec
+    from vifspec.compiler import judge_spec, load_spec, result_directions
     from vifspec.report import render_judge_report
 
     _, parsed = load_spec(spec)
     data = _read_json(results)
     verdict = judge_spec(parsed, data)
-    text = render_judge_report(parsed.experiment.model_dump(), verdict.to_dict(), data, ascii=ascii_)
+    experiment = {
+        **parsed.experiment.model_dump(),
+        "baseline": parsed.baseline.model_dump() if parsed.baseline else None,
+        "directions": result_directions(parsed, data),
+    }
+    text = render_judge_report(experiment, verdict.to_dict(), data, ascii=ascii_)
     if out_path:
         Path(out_path).write_text(text, encoding="utf-8")
         click.echo(f"{verdict.status}: {verdict.met}/{verdict.total} criteria met; report: {out_path}", err=True)
@@ -212,7 +217,7 @@ def index(runs: str, into: str, columns: str | None, rank_by: str | None, top_k:
         raise SpecError(f"{runs}: no record.json found")
     cols = columns.split(",") if columns else None
     target = Path(into)
-    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    text = target.read_bytes().decode("utf-8") if target.exists() else ""  # keeps CRLF as it is
     try:
         text = update_auto_table(text, render_index_table(records, cols))
         if rank_by:

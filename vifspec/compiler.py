@@ -30,6 +30,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 _TOML_ERROR_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_AT_END = re.compile(r"\(at end of document\)")
 RESERVED_VARIANT_KEYS = ("group", "description")
 
 
@@ -68,10 +69,16 @@ def read_source(path: str | Path, text: str | None = None) -> Source:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         at = _TOML_ERROR_AT.search(message)
-        line, col = (int(at.group(1)), int(at.group(2))) if at else (None, None)
-        message = _TOML_ERROR_AT.sub("", message).strip()
+        line, col = (int(at.group(1)), int(at.group(2))) if at else _end_of(text)
+        message = _TOML_ERROR_AT.sub("", _TOML_AT_END.sub("at end of file", message)).strip()
         raise SpecError(Problem(f"TOML syntax error: {message}", path, line, col)) from None
     return Source(path, text, doc, Positions(text))
+
+
+def _end_of(text: str) -> tuple[int, int]:
+    """Line and column just after the last character of ``text`` (where "end of document" errors are)."""
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1
 
 
 def validate(source: Source, overrides: dict[str, Any] | None = None, at: tuple[str, ...] = ()) -> Spec:
@@ -227,6 +234,18 @@ def directions(spec: Spec, registry: Registry) -> dict[str, bool | None]:
             out[name] = registry.get("metric", fn).higher_is_better
         else:
             out[name] = None
+    return out
+
+
+def result_directions(spec: Spec, results: dict[str, Any], registry: Registry | None = None) -> dict[str, bool]:
+    """Directions of the metrics named in a results file: by their [metric] fn, else by registry name."""
+    registry = registry or default_registry()
+    names = {m for table in (results.get("metrics") or {}).values() if isinstance(table, dict) for m in table}
+    out = {}
+    for name in names:
+        fn = spec.metric[name].fn if name in spec.metric else name
+        if registry.has("metric", fn):
+            out[name] = registry.get("metric", fn).higher_is_better
     return out
 
 

@@ -173,7 +173,12 @@ def _check_labels(target: Tensor, logits: Tensor, num_classes: int, width: int) 
             f"logits {tuple(logits.shape)} do not fit labels {tuple(target.shape)} with {num_classes} classes: "
             f"expected logits of shape {tuple(target.shape) + (width,)}"
         )
-    if target.numel() and (target.min() < 0 or target.max() > num_classes - 1):
+    if not target.numel():
+        return
+    in_range = (target.min() >= 0) & (target.max() <= num_classes - 1)
+    if target.device.type != "cpu":  # checked on the device, without a host sync per step
+        torch._assert_async(in_range, "ordinal labels must be class indices 0..K-1")
+    elif not in_range:
         raise ValueError(
             f"ordinal labels must be class indices 0..{num_classes - 1}; got values in "
             f"[{target.min().item()}, {target.max().item()}] (map e.g. -1/0/+1 to 0/1/2)"

@@ -44,22 +44,27 @@ def variance_floor(x: Tensor, floor: float = 0.1, dim: int | None = None) -> Ten
     return torch.relu(floor - safe_std(x, dim)).pow(2).mean()
 
 
-def skill_contrastive(x: Tensor, groups: Tensor, floor: float = 0.1) -> Tensor:
+def skill_contrastive(x: Tensor, groups: Tensor, floor: float = 0.1, num_groups: int | None = None) -> Tensor:
     """``relu(floor - std_g(mean of x over group g))``: pushes the per-group (per-skill) means apart.
 
     ``groups`` holds an integer id (e.g. a skill id) per element of ``x``; the means are taken over
-    the groups present in the batch (``index_add`` / ``bincount``). It penalises a model whose
-    output is the same for every skill however it varies within a skill (the uniform-gains attractor).
+    the groups present in the batch (``index_add`` / ``bincount``, masked, no boolean indexing). It
+    penalises a model whose output is the same for every skill however it varies within a skill (the
+    uniform-gains attractor). Give ``num_groups`` (ids are ``0..num_groups-1``) to avoid reading the
+    largest id back from the device at every step.
     Hinge on the between-group standard deviation, as the VICReg variance term (Bardes et al. 2022).
     """
     check_same_shape(x, groups, ("x", "groups"))
     values, ids = x.reshape(-1), groups.reshape(-1).long()
-    num_groups = int(ids.max().item()) + 1
-    sums = torch.zeros(num_groups, dtype=values.dtype, device=values.device).index_add(0, ids, values)
-    counts = torch.bincount(ids, minlength=num_groups)
-    present = counts > 0
-    group_means = sums[present] / counts[present].to(values.dtype)
-    return std_shortfall(group_means, floor)
+    size = num_groups if num_groups is not None else int(ids.max().item()) + 1
+    sums = torch.zeros(size, dtype=values.dtype, device=values.device).index_add(0, ids, values)
+    counts = torch.bincount(ids, minlength=size).to(values.dtype)
+    present = (counts > 0).to(values.dtype)
+    group_means = sums / counts.clamp(min=1.0)
+    n_present = present.sum()
+    centre = (group_means * present).sum() / n_present
+    variance = ((group_means - centre).pow(2) * present).sum() / n_present
+    return torch.relu(floor - torch.sqrt(variance + 1e-12))
 
 
 def beta_spread(beta: Tensor, min_std: float = 0.3) -> Tensor:

@@ -1,0 +1,155 @@
+"""The command line, as a user drives it: exit codes, files written, messages without tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from vifspec.cli import main
+from conftest import TINY_KT
+
+VERDICT_ONLY = """
+[experiment]
+id = "external"
+title = "Results from elsewhere"
+
+[criteria]
+"AUC" = "test.auc >= 0.70"
+"MAE" = "test.mae < 0.20"
+"Margin" = "{val,ood}.margin >= 0.02"
+"Beats baseline" = "test.auc - baseline.test.auc >= +2pp"
+
+[gates.main]
+require = 3
+criteria = ["AUC", "MAE", "Margin", "Beats baseline"]
+
+[baseline]
+label = "Old model"
+compare = ["test.auc"]
+"""
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def judge_files(write_spec, tmp_path):
+    spec = write_spec(VERDICT_ONLY, "verdict.toml")
+
+    def results(data):
+        path = tmp_path / "results.json"
+        path.write_text(json.dumps(data))
+        return path
+
+    return spec, results
+
+
+def test_run_writes_records_and_reports_and_exit_code_follows_gates(tiny_kt, tmp_path):
+    out = tmp_path / "runs"
+    result = invoke("run", tiny_kt, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert (out / "tiny-kt" / "main" / "record.json").exists()
+    report = (out / "tiny-kt" / "main" / "report.md").read_text()
+    assert "**Success Rate**: **1/2 criteria met (50%)**" in report
+    assert (out / "tiny-kt" / "REPORT.md").exists()
+
+    strict = tiny_kt.with_name("strict.toml")
+    strict.write_text(TINY_KT.replace("require = 1", 'require = "all"').replace('id = "tiny-kt"', 'id = "tiny-strict"'))
+    assert invoke("run", strict, "--out", out).exit_code == 1
+
+
+def test_rerun_skips_finished_identical_plans(tiny_kt, tmp_path):
+    out = tmp_path / "runs"
+    invoke("run", tiny_kt, "--out", out)
+    mtime = (out / "tiny-kt" / "main" / "checkpoint.pt").stat().st_mtime_ns
+    again = CliRunner().invoke(main, ["run", str(tiny_kt), "--out", str(out)])
+    assert "skip main seed 0" in again.output
+    assert (out / "tiny-kt" / "main" / "checkpoint.pt").stat().st_mtime_ns == mtime
+
+
+def test_dry_run_trains_nothing(tiny_kt, tmp_path):
+    result = invoke("run", tiny_kt, "--out", tmp_path / "runs", "--dry-run")
+    assert result.exit_code == 0
+    assert "1 plan(s), 1 to run" in result.output
+    assert not (tmp_path / "runs").exists()
+
+
+def test_invalid_spec_exits_2_without_traceback(write_spec, tmp_path):
+    path = write_spec(TINY_KT.replace("epochs = 3", 'epochs = "three"'))
+    result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2
+    assert "train.epochs" in result.output and "Traceback" not in result.output
+    missing = CliRunner().invoke(main, ["run", str(tmp_path / "nope.toml")])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+def test_judge_prints_report_and_exit_code(judge_files):
+    spec, results = judge_files
+    passing = results({
+        "metrics": {"test": {"auc": 0.70, "mae": 0.19}, "val": {"margin": 0.03}, "ood": {"margin": 0.02}},
+        "baseline": {"test": {"auc": 0.68}},
+    })
+    result = invoke("judge", spec, "--results", passing)
+    assert result.exit_code == 0, result.output
+    assert "4/4 criteria met (100%)" in result.output  # >= at the boundary passes
+    assert "Comparison to Old model" in result.output
+
+
+def test_judge_lower_is_better_missing_and_mixed(judge_files):
+    spec, results = judge_files
+    data = results({"metrics": {"test": {"auc": 0.75, "mae": 0.25}, "val": {"margin": 0.05}, "ood": {"margin": -0.01}}})
+    result = invoke("judge", spec, "--results", data)
+    assert result.exit_code == 1
+    out = result.output
+    assert "1/4 criteria met (25%)" in out
+    assert "MIXED" in out.upper()
+    assert "25.0% over" in out  # 0.25 against < 0.20
+    assert "MISSING" in out  # no baseline in the results file
+
+
+def test_judge_bad_results_file_exits_2(judge_files, tmp_path):
+    spec, results = judge_files
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert CliRunner().invoke(main, ["judge", str(spec), "--results", str(bad)]).exit_code == 2
+    wrong = results({"metrics": {"test": {"auc": "high"}}})
+    result = CliRunner().invoke(main, ["judge", str(spec), "--results", str(wrong)])
+    assert result.exit_code == 2 and "auc" in result.output
+
+
+def test_judge_writes_report_file(judge_files, tmp_path):
+    spec, results = judge_files
+    data = results({"metrics": {"test": {"auc": 0.5}}})
+    out = tmp_path / "REPORT.md"
+    assert invoke("judge", spec, "--results", data, "--out", out).exit_code == 1
+    assert "FAILED" in out.read_text()
+
+
+def test_plan_shows_parameter_count_and_ratio(tiny_kt):
+    result = invoke("plan", tiny_kt)
+    assert result.exit_code == 0
+    assert "param/sample" in result.output and "gain_kt" in result.output
+
+
+def test_report_and_index_regenerate_from_records(tiny_kt, tmp_path):
+    out = tmp_path / "runs"
+    invoke("run", tiny_kt, "--out", out)
+    (out / "tiny-kt" / "main" / "report.md").unlink()
+    assert invoke("report", out / "tiny-kt" / "main").exit_code == 0
+    assert (out / "tiny-kt" / "main" / "report.md").exists()
+    index = tmp_path / "index.md"
+    index.write_bytes(b"# Index\r\nprose before\r\n<!-- AUTO-TABLE:START -->\r\nold\r\n<!-- AUTO-TABLE:END -->\r\nafter\r\n")
+    assert invoke("index", out, "--into", index).exit_code == 0
+    text = index.read_bytes()
+    assert text.startswith(b"# Index\r\nprose before\r\n<!-- AUTO-TABLE:START -->") and text.endswith(b"<!-- AUTO-TABLE:END -->\r\nafter\r\n")
+    assert b"old" not in text and b"gain_kt" in text
+
+
+def test_list_and_schema():
+    listed = invoke("list", "metrics")
+    assert "qwk(preds, target) (higher is better)" in listed.output
+    schema = json.loads(invoke("schema").output)
+    assert "experiment" in schema["properties"] and schema["additionalProperties"] is False
