@@ -1,0 +1,117 @@
+"""Executor overhead: vifspec's loop vs a hand-written PyTorch loop, same model, data and loss mix.
+
+Both train the knowledge-tracing gain model of specs/v3_phase1.toml on the same data with the same
+five-term loss mix, batch size, optimizer and per-epoch validation metrics and loss. They run alternately in one
+process (A B A B ...) so machine load hits both alike; the script prints the median seconds per epoch
+of each and their ratio (budget: vifspec / hand-written <= 1.03).
+
+    .venv/bin/python benchmarks/executor_overhead.py [--epochs 8] [--rounds 3] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+import vifspec
+from vifspec.datasets.kt.synthetic import kt_synthetic
+from vifspec.losses import beta_spread, bce, skill_contrastive, variance_floor
+from vifspec.metrics import auroc, dispersion_std
+from vifspec.models.kt.gain import GainKT
+from vifspec.training.data import split_fields, to_device
+
+SPEC = Path(__file__).resolve().parents[1] / "specs" / "v3_phase1.toml"
+
+
+def bench_spec(epochs: int, device: str) -> Path:
+    """specs/v3_phase1.toml with a fixed epoch count, no early stopping, tracking or checkpoint."""
+    text = SPEC.read_text()
+    text = text.replace("epochs = 30", f"epochs = {epochs}").replace('device = "auto"', f'device = "{device}"')
+    text = text.replace('early_stopping = { monitor = "val.encoder1_auc", patience = 10 }', "checkpoint = false")
+    text = text.split("[track]")[0]
+    path = Path(tempfile.mkdtemp()) / "bench.toml"
+    path.write_text(text)
+    return path
+
+
+def vifspec_epochs(epochs: int, device: str, out: str) -> list[float]:
+    (plan,) = vifspec.compile(bench_spec(epochs, device))
+    record = vifspec.run(plan, out=out, progress=False)
+    return [h["seconds"] for h in record["history"]]
+
+
+def hand_epochs(epochs: int, device: str) -> list[float]:
+    """The loop a researcher would write by hand for the same experiment."""
+    spec = vifspec.compile(SPEC)[0].spec
+    torch.manual_seed(0)
+    bundle = kt_synthetic(seed=spec.data.seed, **spec.data.params)
+    splits = to_device(split_fields(bundle, spec.data.splits, spec.data.seed), torch.device(device))
+    train, val = splits["train"], splits["val"]
+    model = GainKT(n_skills=bundle.info["n_skills"], n_students=bundle.info["n_students"], **spec.model.params).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=spec.train.optimizer.lr, weight_decay=spec.train.optimizer.weight_decay)
+    gen = torch.Generator().manual_seed(0)
+    n = train["correct"].shape[0]
+    bs = spec.train.batch_size
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.train()
+        order = torch.randperm(n, generator=gen).to(device)
+        total = torch.zeros((), device=device)
+        for i in range(0, n, bs):
+            idx = order[i : i + bs]
+            batch = {k: v.index_select(0, idx) for k, v in train.items()}
+            out = model(batch)
+            loss = loss_mix(model, out, batch)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += loss.detach()
+        total.item()
+        model.eval()
+        with torch.no_grad():
+            out = model(val)  # the validation split fits in one evaluation batch
+            auroc(out["encoder1_logits"], val["correct"])
+            auroc(out["encoder2_logits"], val["correct"])
+            dispersion_std(out["gains"])
+            loss_mix(model, out, val).item()  # the validation loss, as the executor records it
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def loss_mix(model: GainKT, out: dict, batch: dict) -> torch.Tensor:
+    return (
+        0.5 * bce(out["encoder1_logits"], batch["correct"])
+        + 0.5 * bce(out["encoder2_logits"], batch["correct"])
+        + 2.0 * variance_floor(out["gains"], floor=0.1)
+        + 1.0 * skill_contrastive(out["gains"], batch["skills"], floor=0.1, num_groups=100)
+        + 1.0 * beta_spread(model.beta_skill, min_std=0.3)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    ours: list[float] = []
+    hand: list[float] = []
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(args.rounds):
+            hand += hand_epochs(args.epochs, args.device)[1:]  # first epoch: warm-up
+            ours += vifspec_epochs(args.epochs, args.device, out)[1:]
+    h, v = statistics.median(hand), statistics.median(ours)
+    print(f"device: {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
+    print(f"hand-written loop : {h * 1000:8.1f} ms/epoch (median of {len(hand)})")
+    print(f"vifspec executor  : {v * 1000:8.1f} ms/epoch (median of {len(ours)})")
+    print(f"ratio vifspec/hand: {v / h:.3f}  (budget <= 1.03)")
+
+
+if __name__ == "__main__":
+    main()
