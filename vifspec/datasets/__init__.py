@@ -15,10 +15,4 @@ PROGRAMS = ("kt", "ordinal", "tabular", "vectors", "retrieval", "files")
 
 def register(registry: Registry) -> None:
     for program in PROGRAMS:
-        try:
-            module = importlib.import_module(f"{__name__}.{program}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{program}":
-                raise
-            continue
-        module.register(registry)
+        importlib.import_module(f"{__name__}.{program}").register(registry)

@@ -10,15 +10,9 @@ import importlib
 
 from vifspec.registry import Registry
 
-PROGRAMS = ("kt", "ordinal", "tabular", "vectors", "retrieval", "files")
+PROGRAMS = ("kt", "ordinal", "tabular", "vectors", "retrieval")
 
 
 def register(registry: Registry) -> None:
     for program in PROGRAMS:
-        try:
-            module = importlib.import_module(f"{__name__}.{program}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{program}":
-                raise
-            continue
-        module.register(registry)
+        importlib.import_module(f"{__name__}.{program}").register(registry)
