@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from vifspec.cli import main
-from conftest import TINY_KT
+from kt_fixture import TINY_KT
 
 VERDICT_ONLY = """
 [experiment]

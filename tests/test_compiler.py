@@ -7,7 +7,7 @@ import pytest
 import vifspec
 from vifspec.compiler import compile_plans, load_spec
 from vifspec.errors import SpecError
-from conftest import TINY_KT
+from kt_fixture import TINY_KT
 
 
 def problems_of(path) -> list[str]:
@@ -75,8 +75,8 @@ def test_bad_expression_points_at_its_column(write_spec):
 
 def test_splits_must_sum_to_one_and_patience_positive(write_spec):
     text = TINY_KT.replace(
-        'params = { students = 80, skills = 8, seq_len = 12 }',
-        'params = { students = 80, skills = 8, seq_len = 12 }\nsplits = { train = 0.7, val = 0.2, test = 0.2 }',
+        'params = { students = 80, skills = 12, seq_len = 12 }',
+        'params = { students = 80, skills = 12, seq_len = 12 }\nsplits = { train = 0.7, val = 0.2, test = 0.2 }',
     ).replace("patience = 2", "patience = 0")
     messages = problems_of(write_spec(text))
     assert any("sum to 1" in m for m in messages)

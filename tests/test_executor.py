@@ -11,7 +11,7 @@ import vifspec
 from vifspec.errors import SpecError, TrainingCrash
 from vifspec.training.lossmix import schedule_factor
 from vifspec.spec import LossTerm
-from conftest import TINY_KT
+from kt_fixture import TINY_KT
 
 
 def run_one(path, out, **options):

@@ -16,7 +16,6 @@ from vifspec.registry import Registry
 from vifspec.spec import Spec
 
 FILE_LOADERS = {".npz": "npz", ".pt": "pt", ".csv": "csv", ".parquet": "parquet"}
-FREE_TABLES = ("params", "inputs")
 
 
 def check_spec(spec: Spec, source: Any, registry: Registry) -> list[Problem]:
@@ -168,9 +167,19 @@ def _check_overrides(spec: Spec, source: Any) -> Iterator[Problem]:
     if used and not spec.trainable:
         yield source.problem((used[0],), "a verdict-only spec cannot expand variants")
     leaves = set(_leaf_paths(source.doc))
-    for at, key in _override_keys(source.doc):
-        if not _settable(key, source.doc):
+    overrides = list(_override_keys(source.doc))
+    for at, key in overrides:
+        siblings = {k for a, k in overrides if a[:2] == at[:2]}
+        if not _settable(key) or _orphan_term(key, siblings, source.doc):
             yield source.problem(at, f"'{key}' does not exist in the spec{did_you_mean(key, leaves)}")
+
+
+def _orphan_term(key: str, siblings: set[str], doc: dict[str, Any]) -> bool:
+    """A key of a loss or metric term the spec lacks, set without the new term's ``fn`` (a typo)."""
+    parts = key.split(".")
+    if parts[0] not in ("loss", "metric") or len(parts) < 3 or parts[1] in doc.get(parts[0], {}):
+        return False
+    return f"{parts[0]}.{parts[1]}.fn" not in siblings
 
 
 def _override_keys(doc: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -185,16 +194,15 @@ def _override_keys(doc: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str]]
         yield from ((("sweep", axis), k) for k in (linked or [axis]))
 
 
-def _settable(key: str, doc: dict[str, Any]) -> bool:
-    """A dotted key may be overridden if it exists, or its parent is a free-form table (params, inputs)."""
-    node: Any = doc
-    parts = key.split(".")
-    for i, part in enumerate(parts):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            continue
-        parent = parts[i - 1] if i else ""
-        return parent in FREE_TABLES or (i == 2 and parts[0] in ("loss", "metric"))
+def _settable(key: str) -> bool:
+    """A dotted key may be overridden when the schema has it (a new loss term, any params/inputs key)."""
+    from vifspec.compiler import schema_child
+
+    annotation: Any = Spec
+    for part in key.split("."):
+        annotation = schema_child(annotation, part)
+        if annotation is None:
+            return False
     return True
 
 

@@ -7,7 +7,6 @@ registry (``vifspec.checks``), expand arms / sweep / variants and seeds into fro
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import itertools
 import re
@@ -85,7 +84,7 @@ def validate(source: Source, overrides: dict[str, Any] | None = None, at: tuple[
     """Validate the document (with ``overrides`` applied, declared at ``at``) against the schema."""
     doc = source.doc if overrides is None else apply_overrides(source.doc, overrides)
     try:
-        return Spec.model_validate(doc)
+        return Spec.model_validate(doc, strict=True)
     except ValidationError as exc:
         raise SpecError([_pydantic_problem(source, err, overrides, at) for err in exc.errors()]) from None
 
@@ -193,16 +192,19 @@ def sweep_points(sweep: dict[str, list[Any]]) -> list[tuple[str, dict[str, Any]]
 
 
 def apply_overrides(doc: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``doc`` with each dotted key set."""
-    out = copy.deepcopy(doc)
+    """A copy of ``doc`` (without its expansion tables) with each dotted key set; ``doc`` is not changed.
+
+    Only the tables on an override's path are copied (copy-on-write), so expanding many variants stays cheap.
+    """
+    out = {key: value for key, value in doc.items() if key not in ("arms", "sweep", "variants")}
     for dotted, value in overrides.items():
         node = out
         *parents, leaf = dotted.split(".")
         for part in parents:
-            node = node.setdefault(part, {})
+            child = node.get(part)
+            node[part] = dict(child) if isinstance(child, dict) else {}
+            node = node[part]
         node[leaf] = value
-    for key in ("arms", "sweep", "variants"):
-        out.pop(key, None)
     return out
 
 
@@ -307,15 +309,17 @@ def _pydantic_problem(source: Source, err: dict[str, Any], overrides: dict[str, 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     annotation: Any = Spec
     for part in loc:
-        annotation = _child(annotation, part)
+        annotation = schema_child(annotation, part)
         if annotation is None:
             return []
     model = _model_in(annotation)
     return sorted(model.model_fields) if model else []
 
 
-def _child(annotation: Any, part: Any) -> Any:
+def schema_child(annotation: Any, part: Any) -> Any:
     """The annotation one step down ``part`` (a model field, a dict value, a list item), or None."""
+    if annotation is Any:
+        return Any
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         field = annotation.model_fields.get(part) if isinstance(part, str) else None
         return field.annotation if field else None
@@ -325,7 +329,7 @@ def _child(annotation: Any, part: Any) -> Any:
     if origin is list:
         return args[0]
     for arg in args:
-        child = _child(arg, part)
+        child = schema_child(arg, part)
         if child is not None:
             return child
     return None

@@ -82,6 +82,8 @@ def _train(plan: Plan, device: torch.device, registry: Registry, record: dict[st
     spec = plan.spec
     train_cfg = spec.train
     torch.manual_seed(plan.seed)
+    if train_cfg.threads:
+        torch.set_num_threads(train_cfg.threads)
 
     bundle = load_bundle(spec.data.source, spec.data.params, spec.data.seed, registry)
     splits = to_device(split_fields(bundle, spec.data.splits, spec.data.seed), device)
@@ -144,7 +146,7 @@ def _train(plan: Plan, device: torch.device, registry: Registry, record: dict[st
     record["epochs"] = {
         "max": train_cfg.epochs,
         "run": len(record["history"]),
-        "best": stopper.best_epoch or len(record["history"]),
+        "best": stopper.best_epoch or len(record["history"]),  # no epoch passed the guards: the last
         "patience": train_cfg.early_stopping.patience if train_cfg.early_stopping else None,
         "monitor": train_cfg.early_stopping.monitor if train_cfg.early_stopping else None,
     }

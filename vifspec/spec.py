@@ -82,6 +82,7 @@ class Train(Strict):
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     early_stopping: EarlyStopping | None = None
     grad_clip: float | None = Field(None, gt=0)
+    threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: torch's own choice).")
     checkpoint: bool = True
 
 

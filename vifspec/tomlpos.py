@@ -103,7 +103,9 @@ class Positions:
             pos = _skip_value(raw, pos)
 
     def _mark(self, path: Path, line: int, col: int) -> None:
-        self._at.setdefault(path, (line, col))
+        """Record ``path`` and each of its prefixes not yet seen (``[a.b]`` is where ``a`` first appears)."""
+        for end in range(1, len(path) + 1):
+            self._at.setdefault(path[:end], (line, col))
 
 
 def _read_key(text: str, pos: int) -> tuple[list[str] | None, int]:

@@ -19,7 +19,7 @@ def _higher_is_better(monitor: str, mode: str, directions: Mapping[str, bool | N
 class EarlyStopper:
     """Tracks the monitored validation metric; keeps a device copy of the best weights.
 
-    Without ``[train.early_stopping]`` the last epoch counts as the best.
+    Without ``[train.early_stopping]`` the last epoch that passed the guards counts as the best.
     """
 
     def __init__(self, cfg: EarlyStopping | None, directions: Mapping[str, bool | None]):
@@ -30,15 +30,24 @@ class EarlyStopper:
         self.maximise = _higher_is_better(cfg.monitor, cfg.mode, directions) if cfg else True
 
     def update(self, epoch: int, val: dict[str, float | None], model: torch.nn.Module) -> bool:
-        """Record this epoch; return True when patience is exhausted."""
+        """Record an epoch that passed the guards; return True when patience is exhausted.
+
+        Without early stopping every such epoch is the best so far, so a run a guard ends is
+        evaluated with the weights of the epoch before the collapse or divergence.
+        """
         if self.cfg is None:
+            self._keep(epoch, model)
             return False
         value = val.get(self.cfg.monitor.split(".", 1)[1])
         if value is not None and self._improves(value):
-            self.best_epoch, self.best_value = epoch, value
-            self.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            self.best_value = value
+            self._keep(epoch, model)
         since_best = epoch - (self.best_epoch or 0)
         return since_best >= self.cfg.patience
+
+    def _keep(self, epoch: int, model: torch.nn.Module) -> None:
+        self.best_epoch = epoch
+        self.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
 
     def _improves(self, value: float) -> bool:
         if self.best_value is None:

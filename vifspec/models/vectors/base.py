@@ -21,21 +21,25 @@ class SequencePredictor(nn.Module, ABC):
       loses nothing and a model that reads the forward direction loses its signal (ablation test);
     - ``rollout`` [B, R, dim] and ``rollout_target`` [B, R, dim] when the batch has ``future``
       [B, R, dim]: ``R`` autoregressive steps, each prediction appended to the sliding context
-      (rollout test: ``mean_cosine(rollout, rollout_target)``).
+      (rollout test: ``mean_cosine(rollout, rollout_target)``). With ``train_rollout`` set they
+      are also returned in training mode, with gradients through every step (a rollout loss term).
     """
 
     @abstractmethod
     def predict(self, context: torch.Tensor) -> torch.Tensor:
         """The next vector [B, dim] from a context [B, C, dim]."""
 
+    #: Also return ``rollout`` / ``rollout_target`` in training mode, so a loss term can bind them.
+    train_rollout: bool = False
+
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         context = batch["context"]
         outputs = {"pred": self.predict(context)}
         if not self.training:
             outputs["pred_shuffled"] = self.predict(shuffle_history(context))
-            if "future" in batch:
-                outputs["rollout"] = self.rollout(context, batch["future"].shape[1])
-                outputs["rollout_target"] = batch["future"]
+        if "future" in batch and (self.train_rollout or not self.training):
+            outputs["rollout"] = self.rollout(context, batch["future"].shape[1])
+            outputs["rollout_target"] = batch["future"]
         return outputs
 
     def rollout(self, context: torch.Tensor, steps: int) -> torch.Tensor:

@@ -26,7 +26,8 @@ class NextVectorPredictor(SequencePredictor):
       ``layers``-deep Transformer encoder (``heads`` heads); the summary is the last position.
 
     Evaluation-only outputs (``pred_shuffled``, ``rollout``, ``rollout_target``): see
-    :class:`~vifspec.models.vectors.base.SequencePredictor`.
+    :class:`~vifspec.models.vectors.base.SequencePredictor`; ``train_rollout=True`` also returns the
+    rollout outputs in training mode (for a rollout loss term, seed 002's P4).
     """
 
     def __init__(
@@ -38,8 +39,10 @@ class NextVectorPredictor(SequencePredictor):
         kind: EncoderKind = "mlp",
         residual: bool = False,
         heads: int = 4,
+        train_rollout: bool = False,
     ) -> None:
         super().__init__()
+        self.train_rollout = train_rollout
         if layers < 1:
             raise ValueError(f"layers must be >= 1, got {layers}")
         self.kind, self.residual = kind, residual
