@@ -64,7 +64,8 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
 
     options = RunOptions(only, group, seeds, device, out, progress, ascii_, not no_resume)
     if list_only or dry_run:
-        _, _, variants, plans = compile_run(spec, options, default_registry())
+        listing = options if dry_run else RunOptions(seeds=seeds, out=out)  # --list shows every variant
+        _, _, variants, plans = compile_run(spec, listing, default_registry())
         _print_variants(spec, variants if list_only else [], plans, out, dry_run)
         return
     summary = run_spec(spec, options, say=lambda line: click.echo(line, err=True))
@@ -77,16 +78,20 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
 
 
 def _print_variants(spec: str, variants: list[Any], plans: list[Any], out: str, dry_run: bool) -> None:
+    """``--list``: every variant with its group and status; ``--dry-run``: what a run would do."""
     from vifspec.runner import plan_status
 
-    if variants:
-        for variant in variants:
-            click.echo(f"{variant.id:<28} group={variant.group or '-':<10} {variant.description}")
+    status = {(p.variant, p.seed): plan_status(p, out) for p in plans}
+    for variant in variants:
+        states = [s for (v, _), s in status.items() if v == variant.id]
+        done = sum(s == "done" for s in states)
+        state = "complete" if states and done == len(states) else f"partial ({done}/{len(states)} seeds)" if done else "pending"
+        click.echo(f"{variant.id:<28} group={variant.group or '-':<10} {state:<24} {variant.description}")
     if dry_run:
         for plan in plans:
-            status = plan_status(plan, out)
-            click.echo(f"{'skip' if status == 'done' else 'run '} {plan.variant} seed {plan.seed} -> {plan.run_dir(out)} [{status}]")
-        pending = sum(plan_status(p, out) != "done" for p in plans)
+            verb = "skip" if status[(plan.variant, plan.seed)] == "done" else "run "
+            click.echo(f"{verb} {plan.variant} seed {plan.seed} -> {plan.run_dir(out)} [{status[(plan.variant, plan.seed)]}]")
+        pending = sum(s != "done" for s in status.values())
         click.echo(f"{len(plans)} plan(s), {pending} to run; nothing was trained (--dry-run)")
 
 

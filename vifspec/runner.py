@@ -77,6 +77,7 @@ def run_spec(path: str, options: RunOptions, say: Callable[[str], None] = print,
 
     baseline = resolve_baseline(spec, source.path, options, say, registry)
     summary = RunSummary(spec.experiment.id)
+    ascii_ = options.ascii or spec.report.ascii
     for plan in plans:
         record = existing_record(plan, options.out) if options.resume else None
         if record is not None:
@@ -86,13 +87,20 @@ def run_spec(path: str, options: RunOptions, say: Callable[[str], None] = print,
             say(f"run  {plan.variant} seed {plan.seed} -> {plan.run_dir(options.out)}")
             record = run_plan(plan, out=options.out, device=options.device, baseline=baseline, progress=options.progress, registry=registry)
         summary.records.append(record)
+        _write_run_report(plan, record, options.out, ascii_)
+        summary.report_path = _write_experiment_report(spec, source.path, variants, options, summary)
     if spec.arms:
         _judge_arms(spec, summary.records, baseline)
-    for plan, record in zip(plans, summary.records):
-        write_record(record, plan.run_dir(options.out))
-        atomic_write_text(plan.run_dir(options.out) / "report.md", render_run_report(record, ascii=options.ascii or spec.report.ascii))
-    summary.report_path = _write_experiment_report(spec, source.path, variants, options, summary)
+        for plan, record in zip(plans, summary.records):
+            write_record(record, plan.run_dir(options.out))
+            _write_run_report(plan, record, options.out, ascii_)
+        summary.report_path = _write_experiment_report(spec, source.path, variants, options, summary)
     return summary
+
+
+def _write_run_report(plan: Plan, record: dict[str, Any], out: str, ascii_: bool) -> None:
+    """``report.md`` beside the record, written as soon as the plan finishes (an interrupted sweep keeps it)."""
+    atomic_write_text(plan.run_dir(out) / "report.md", render_run_report(record, ascii=ascii_))
 
 
 def resolve_baseline(spec: Any, spec_path: str, options: RunOptions, say: Callable[[str], None], registry: Registry) -> dict[str, Any] | None:

@@ -13,16 +13,17 @@ from torch import Tensor
 from vifspec.losses._common import check_same_shape, safe_std, std_shortfall
 
 
-def entropy_reg(logits: Tensor) -> Tensor:
+def entropy_reg(logits: Tensor, maximize: bool = False) -> Tensor:
     """Mean binary entropy of the predicted probabilities, ``H = -mean[p log p + (1 - p) log(1 - p)]``, ``p = s(z)``.
 
-    Computed stably from logits as ``p softplus(-z) + (1 - p) softplus(z)``. The sign of the term's
-    weight chooses the effect: a negative weight maximises entropy, the confidence penalty of Pereyra
-    et al. (2017), "Regularizing neural networks by penalizing confident output distributions",
-    ICLR workshop; a positive weight minimises it (entropy minimisation, Grandvalet & Bengio 2005).
+    Computed stably from logits as ``p softplus(-z) + (1 - p) softplus(z)``. By default the term is
+    ``H`` (minimising it sharpens predictions: entropy minimisation, Grandvalet & Bengio 2005); with
+    ``maximize = true`` it is ``-H``, the confidence penalty of Pereyra et al. (2017), "Regularizing
+    neural networks by penalizing confident output distributions", ICLR workshop. Weights stay >= 0.
     """
     probs = torch.sigmoid(logits)
-    return (probs * F.softplus(-logits) + (1 - probs) * F.softplus(logits)).mean()
+    entropy = (probs * F.softplus(-logits) + (1 - probs) * F.softplus(logits)).mean()
+    return -entropy if maximize else entropy
 
 
 def prob_variance_reg(logits: Tensor, min_std: float = 0.1) -> Tensor:
