@@ -1,4 +1,5 @@
-"""A tiny knowledge-tracing spec that trains in about a second (shared by several test files)."""
+"""Small specs shared by several test files: a tiny knowledge-tracing spec (trains in about a second)
+and an arms spec."""
 
 TINY_KT = """
 [experiment]
@@ -56,4 +57,44 @@ trivial = ["kt_skill_rate"]
 
 [track]
 params = ["beta_skill"]
+"""
+
+
+ARMS_SPEC = """\
+[experiment]
+id = "arms-demo"
+
+[data]
+source = "kt_synthetic"
+params = { students = 50 }
+
+[model]
+name = "gain_kt"
+
+[train]
+epochs = 1
+
+[loss.bce]
+fn = "bce"
+inputs = { logits = "encoder1_logits", target = "correct" }
+
+[metric.auc1]
+fn = "auc"
+inputs = { scores = "encoder1_logits", target = "correct" }
+
+[metrics]
+test = ["auc1"]
+
+[arms.a]
+"loss.bce.weight" = 1.0
+
+[arms.b]
+"loss.bce.weight" = 0.5
+
+[criteria]
+"Delta" = "a.test.auc1 - b.test.auc1 >= 1pp"
+
+[baseline]
+arm = "b"
+compare = ["test.auc1"]
 """

@@ -25,6 +25,7 @@ from vifspec.check import check_source
 from vifspec.cli import main
 from vifspec.errors import Problem
 from vifspec.starter import starter_text
+from kt_fixture import ARMS_SPEC
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {"random_text": 1500, "random_doc": 2000, "wrong_type": 1500, "typo": 1200, "out_of_range": 800,
@@ -45,44 +46,7 @@ def fuzz(name: str) -> settings:
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
-ARMS_SPEC = """\
-[experiment]
-id = "arms-demo"
 
-[data]
-source = "kt_synthetic"
-params = { students = 50 }
-
-[model]
-name = "gain_kt"
-
-[train]
-epochs = 1
-
-[loss.bce]
-fn = "bce"
-inputs = { logits = "encoder1_logits", target = "correct" }
-
-[metric.auc1]
-fn = "auc"
-inputs = { scores = "encoder1_logits", target = "correct" }
-
-[metrics]
-test = ["auc1"]
-
-[arms.a]
-"loss.bce.weight" = 1.0
-
-[arms.b]
-"loss.bce.weight" = 0.5
-
-[criteria]
-"Delta" = "a.test.auc1 - b.test.auc1 >= 1pp"
-
-[baseline]
-arm = "b"
-compare = ["test.auc1"]
-"""
 
 BASES = [
     (ROOT / "specs" / "v3_phase1.toml").read_text(encoding="utf-8"),

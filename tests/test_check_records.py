@@ -15,31 +15,9 @@ from vifspec.compiler import load_spec
 from vifspec.plan import criteria_hash, criteria_snapshot
 from vifspec.records import FORMAT, write_record
 from vifspec.starter import starter_text
+from kt_fixture import ARMS_SPEC
 
-ARMS = """\
-[experiment]
-id = "arms-demo"
-[data]
-source = "kt_synthetic"
-[model]
-name = "gain_kt"
-[train]
-epochs = 1
-[loss.bce]
-fn = "bce"
-inputs = { logits = "encoder1_logits", target = "correct" }
-[metric.auc1]
-fn = "auc"
-inputs = { scores = "encoder1_logits", target = "correct" }
-[metrics]
-test = ["auc1"]
-[arms.a]
-"loss.bce.weight" = 1.0
-[arms.b]
-"loss.bce.weight" = 0.5
-[criteria]
-"Delta" = "a.test.auc1 - b.test.auc1 >= 1pp"
-"""
+
 
 
 def _record(spec_path: Path, metrics: dict, variant: str = "main", arm: str | None = None, status: str = "completed") -> dict:
@@ -115,7 +93,7 @@ def test_amendment_of_names_added_and_removed_criteria(project: Path) -> None:
 
 def test_arm_records_are_judged_with_every_arms_metrics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    Path("arms.toml").write_text(ARMS, encoding="utf-8")
+    Path("arms.toml").write_text(ARMS_SPEC, encoding="utf-8")
     for arm, auc in (("a", 0.75), ("b", 0.70)):
         write_record(_record(Path("arms.toml"), {"test": {"auc1": auc}}, variant=arm, arm=arm), f"runs/arms-demo/{arm}")
     code, out = _check("--records", "--format", "json")

@@ -66,11 +66,13 @@ def test_true_gains_differ_across_skills(bundle: DataBundle) -> None:
     assert torch.equal(true_gain, gains[skills])
 
 
-def test_mastery_starts_at_zero_and_grows_with_practice(bundle: DataBundle) -> None:
+def test_mastery_starts_at_prior_knowledge_and_grows_with_practice(bundle: DataBundle) -> None:
     mastery = bundle.fields["true_mastery"]
-    assert torch.all(mastery[:, 0] == 0)
+    assert 0.4 < mastery[:, 0].mean() < 0.6 and mastery[:, 0].std() > 0.2
     assert torch.all((mastery >= 0) & (mastery <= 1))
-    assert mastery[:, -10:].mean() > mastery[:, :10].mean() + 0.3
+    assert mastery[:, -10:].mean() > mastery[:, :10].mean() + 0.05
+    no_prior = kt_synthetic(seed=0, prior_knowledge=0.0).fields["true_mastery"]
+    assert torch.all(no_prior[:, 0] == 0)
 
 
 def test_correctness_depends_on_mastery(bundle: DataBundle) -> None:
@@ -84,8 +86,8 @@ def _heldout_auc(features: np.ndarray, correct: np.ndarray) -> float:
     return roc_auc_score(correct[half:], model.decision_function(features[half:]))
 
 
-def test_uniform_gains_predict_almost_as_well_as_true_mastery(bundle: DataBundle) -> None:
-    """The attractor: skill identity + practice count (what uniform gains encode) nearly matches true mastery."""
+def test_practice_count_carries_little_of_the_mastery_signal(bundle: DataBundle) -> None:
+    """The attractor: what uniform gains encode (skill + practice count) adds little; true mastery adds much."""
     skills, correct = bundle.fields["skills"], bundle.fields["correct"].flatten().numpy()
     earlier_same = (skills.unsqueeze(2) == skills.unsqueeze(1)).tril(diagonal=-1).sum(dim=2)
     skill_onehot = np.eye(100)[skills.flatten().numpy()]
@@ -94,9 +96,8 @@ def test_uniform_gains_predict_almost_as_well_as_true_mastery(bundle: DataBundle
     auc_skill_only = _heldout_auc(skill_onehot, correct)
     auc_uniform = _heldout_auc(np.hstack([skill_onehot, count_onehot]), correct)
     auc_true = _heldout_auc(np.hstack([skill_onehot, mastery]), correct)
-    assert 0.6 < auc_uniform < 0.8
-    assert auc_uniform > auc_skill_only + 0.01
-    assert auc_true - auc_uniform < 0.03
+    assert 0.55 < auc_skill_only < auc_uniform < auc_skill_only + 0.03
+    assert auc_true > auc_uniform + 0.02
 
 
 def test_registered_and_loadable() -> None:

@@ -59,6 +59,16 @@ def test_outputs_are_batch_first_with_gains_in_unit_interval(splits) -> None:
     assert torch.all(out["mastery"][~first_practice] > 0)
 
 
+def test_saturated_projection_starts_uniform_and_unsaturated_one_does_not(splits) -> None:
+    train, _, info = splits
+    batch = {k: v[:16] for k, v in train.items()}
+    with torch.no_grad():
+        saturated = _model(info, d_model=16, gain_init=0.6)(batch)["gains"]
+        free = _model(info, d_model=16, gain_saturation=0.0)(batch)["gains"]
+    assert torch.allclose(saturated, torch.full_like(saturated, 0.6), atol=1e-4)
+    assert free.std() > 100 * saturated.std()
+
+
 def test_interpretable_parameters_have_seed_names_and_shapes(splits) -> None:
     _, _, info = splits
     model = _model(info, beta_init_std=0.5)
