@@ -39,11 +39,14 @@ def test_overall_status_passes_only_when_every_record_passed(arms):
 
 def test_variant_table(tracker, rows_of):
     report = render_experiment_report(tracker["experiment"], tracker["records"])
-    assert "| Variant | Group | Status | test.precision | test.recall | test.auc | test.spread | Gates | Epochs |" in report
+    assert (
+        "| Variant | group | test.precision | test.recall | test.auc | test.spread | params | n_train | ratio "
+        "| Status | Gates | Epochs |"
+    ) in report
     [row] = rows_of(report, "**FE-03**")
-    assert row[1:3] == ["P1", "❌ **FAILED** (collapsed)"]
+    assert row[1] == "P1" and row[-3] == "❌ **FAILED** (collapsed)"
     assert row[-1] == "6 of 20 (collapsed)"
-    assert rows_of(report, "**LF-49**")[0][2] == "not judged (running)"
+    assert rows_of(report, "**LF-49**")[0][-3] == "not judged (running)"
 
 
 def test_group_status_table_with_pending_commands(tracker, rows_of):

@@ -110,23 +110,61 @@ def _val_series(record: Record) -> dict[str, list[Point]]:
     return series
 
 
+def term_switches(record: Record) -> dict[int, list[str]]:
+    """Epoch -> ``["directional on"]`` where a scheduled loss term's weight goes from 0 to > 0
+    (``"<term> off"`` for the reverse), read from ``history[i]["train"]["terms"][t]["weight"]``."""
+    previous: dict[str, float] = {}
+    switches: dict[int, list[str]] = {}
+    for entry in record.get("history") or ():
+        for term, values in ((entry.get("train") or {}).get("terms") or {}).items():
+            weight = (values or {}).get("weight")
+            if not is_number(weight):
+                continue
+            before = previous.get(term)
+            if before is not None and (before == 0) != (weight == 0):
+                switches.setdefault(entry["epoch"], []).append(f"{term} {'on' if weight else 'off'}")
+            previous[term] = weight
+    return switches
+
+
+def epoch_phases(record: Record) -> dict[int, str]:
+    """The Phase cell of each epoch that has one (seed 002): ``warm-up 1-3`` before the first term
+    switches on, ``directional on`` where it does, ``collapse: <stop reason>`` where a guard stopped
+    a collapsed or diverged run."""
+    epochs = [e["epoch"] for e in record.get("history") or ()]
+    if not epochs:
+        return {}
+    switches = term_switches(record)
+    phases = {epoch: ", ".join(events) for epoch, events in switches.items()}
+    first_on = min((e for e, events in switches.items() if any(x.endswith(" on") for x in events)), default=None)
+    warm_up = [e for e in epochs if first_on is not None and e < first_on]
+    for epoch in warm_up:
+        phases[epoch] = f"warm-up {warm_up[0]}-{warm_up[-1]}" if epoch == warm_up[0] else "warm-up"
+    if record.get("status") in ("collapsed", "diverged"):
+        stop = f"collapse: {record.get('stop_reason') or record['status']}"
+        phases[epochs[-1]] = f"{phases[epochs[-1]]}; {stop}" if epochs[-1] in phases else stop
+    return phases
+
+
 def epoch_table(record: Record) -> str | None:
-    """Epoch | Train loss | val metrics..., sampled to at most 15 rows."""
+    """Epoch | Train loss | val metrics... | Phase (when a term switches or a guard stops), at most 15 rows."""
     history = record.get("history") or ()
     if not history:
         return None
     metrics = list(_val_series(record))
     best = _best_epoch(record)
-    shown = set(sample_epochs([e["epoch"] for e in history], [best]))
+    phases = epoch_phases(record)
+    shown = set(sample_epochs([e["epoch"] for e in history], [best, *phases]))
     rows = []
     for entry in history:
         if entry["epoch"] not in shown:
             continue
         label = f"{entry['epoch']} (best)" if entry["epoch"] == best else str(entry["epoch"])
         val = entry.get("val") or {}
-        rows.append([label, fmt_num((entry.get("train") or {}).get("loss")), *(fmt_num(val.get(m)) for m in metrics)])
-    headers = ["Epoch", "Train loss", *(f"val.{m}" for m in metrics)]
-    return md_table(headers, rows, ["l", *("r" for _ in headers[1:])])
+        row = [label, fmt_num((entry.get("train") or {}).get("loss")), *(fmt_num(val.get(m)) for m in metrics)]
+        rows.append(row + ([phases.get(entry["epoch"], "")] if phases else []))
+    headers = ["Epoch", "Train loss", *(f"val.{m}" for m in metrics)] + (["Phase"] if phases else [])
+    return md_table(headers, rows, ["l", *("r" for _ in metrics), "r"] + (["l"] if phases else []))
 
 
 def trend_lines(record: Record) -> str | None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from vifspec.report.access import common_keys, lookup, resolve_key
-from vifspec.report.comparison import arm_keys, arms_table
-from vifspec.report.index import column, ranked, render_ranking
+from vifspec.report.arms import arms_sections
+from vifspec.report.index import alignments, column, ranked, render_ranking, report_columns
 from vifspec.report.markdown import Style, bold, finish, fmt_num, md_table, section
-from vifspec.report.run_report import FAILED_RUN_STATUSES, epochs_cell, header_lines, status_cell
+from vifspec.report.run_report import FAILED_RUN_STATUSES, amendment_note, epochs_cell, header_lines, status_cell
 from vifspec.report.verdict_view import read_verdict
 
 Record = Mapping[str, Any]
 MAX_KEY_METRICS = 6
+DEFAULT_TOP_K = 10
+MODEL_SIZE_COLUMNS = ("param_count", "n_train", "param_per_sample")
 
 
 def render_experiment_report(
@@ -22,23 +24,47 @@ def render_experiment_report(
     planned: list[dict] | None = None,
     spec_path: str | None = None,
     rank_by: str | None = None,
-    top_k: int = 10,
+    top_k: int | None = None,
     ascii: bool = False,
 ) -> str:
-    """Header and overall status, the variant table, arms side by side with Δ rows, the per-group
-    status table (when ``planned`` is given) and the top results by ``rank_by``."""
+    """Header and overall status, the variant table, arms side by side with Δ rows and the experiment
+    verdict, the per-group status table (when ``planned`` variants have groups) and the top results
+    by ``rank_by``. ``rank_by``, ``top_k`` and the table columns default to the records' ``[report]``."""
     style = Style(ascii)
+    settings = _report_settings(records)
+    rank_by = rank_by or settings.get("rank_by")
+    top_k = top_k or settings.get("top_k") or DEFAULT_TOP_K
     keys = key_metrics(records, rank_by)
+    columns = _table_columns(records, keys)
     rank_key = rank_by or _default_rank(records, keys)
     finished = [r for r in records if r.get("status") != "running"]
     sections = [
         _header(experiment, records, planned, style),
-        section("Variants", variants_table(records, keys, style)),
-        _arms_section(finished, style),
+        _amendment_notes(records, style),
+        section("Variants", variants_table(records, columns, style)),
+        *arms_sections(finished, style),
         section("Run Status by Group", groups_table(finished, planned, spec_path or _spec_path(records), rank_key, style)),
-        _top_results(finished, rank_by, keys, top_k),
+        _top_results(finished, rank_by, columns, top_k),
     ]
     return finish(sections, style)
+
+
+def _report_settings(records: Sequence[Record]) -> Mapping[str, Any]:
+    return next((r["report"] for r in records if r.get("report")), {})
+
+
+def _table_columns(records: Sequence[Record], keys: Sequence[str]) -> list[str]:
+    """The ``[report] columns`` (without ``variant``, shown first anyway) or group and key metrics,
+    then the model size columns not already there."""
+    chosen = [c for c in (report_columns(records) or []) if c != "variant"]
+    if not chosen:
+        chosen = (["group"] if any(r.get("group") for r in records) else []) + list(keys)
+    return chosen + [c for c in MODEL_SIZE_COLUMNS if c not in chosen]
+
+
+def _amendment_notes(records: Sequence[Record], style: Style) -> str | None:
+    notes = dict.fromkeys(note for note in (amendment_note(r, style) for r in records) if note)
+    return "\n\n".join(notes) or None
 
 
 def key_metrics(records: Sequence[Record], rank_by: str | None = None) -> list[str]:
@@ -99,34 +125,23 @@ def _gates_cell(record: Record) -> str:
     return f"{sum(g.status == 'PASS' for g in view.gates)}/{len(view.gates)}"
 
 
-def variants_table(records: Sequence[Record], keys: Sequence[str], style: Style) -> str | None:
-    """Variant | Group | Status | key metrics... | Gates | Epochs."""
+def variants_table(records: Sequence[Record], columns: Sequence[str], style: Style) -> str | None:
+    """Variant | columns (fields, ``plan.<key>``, metrics)... | Status | Gates | Epochs."""
     if not records:
         return None
+    chosen = [column(name) for name in columns]
     rows = [
         [
             bold(str(r.get("variant"))),
-            r.get("group") or "-",
+            *(c.cell(r) for c in chosen),
             status_cell(r, read_verdict(r.get("verdict")), style, with_reason=False),
-            *(fmt_num(lookup(r.get("metrics"), k)) for k in keys),
             _gates_cell(r),
             epochs_cell(r) or "-",
         ]
         for r in records
     ]
-    headers = ["Variant", "Group", "Status", *keys, "Gates", "Epochs"]
-    return md_table(headers, rows, ["l", "l", "l", *("r" for _ in keys), "r", "l"])
-
-
-def _arms_section(records: Sequence[Record], style: Style) -> str | None:
-    arms: dict[str, Any] = {}
-    for record in records:
-        if record.get("arm") is not None:
-            arms.setdefault(str(record["arm"]), record.get("metrics") or {})
-    if not arms:
-        return None
-    control = next((str((r.get("baseline") or {})["arm"]) for r in records if (r.get("baseline") or {}).get("arm")), None)
-    return section("Arms", arms_table(arms, arm_keys(arms), control, style))
+    headers = ["Variant", *(c.header for c in chosen), "Status", "Gates", "Epochs"]
+    return md_table(headers, rows, ["l", *alignments(chosen, records), "l", "r", "l"])
 
 
 def _experiments_cell(variants: Sequence[str]) -> str:
@@ -158,7 +173,7 @@ def groups_table(
 
     ``records`` are the finished runs; a planned variant without one is pending.
     """
-    if not planned:
+    if not planned or not any(item.get("group") for item in planned):
         return None
     finished = {r.get("variant"): r for r in records}
     groups: dict[str, list[str]] = {}
@@ -173,8 +188,7 @@ def groups_table(
     return md_table(["Group", "Experiments", "Status", "Best result", "Command"], rows)
 
 
-def _top_results(records: Sequence[Record], rank_by: str | None, keys: Sequence[str], top_k: int) -> str | None:
-    if not rank_by or all(column(rank_by).read(r) is None for r in records):
+def _top_results(records: Sequence[Record], rank_by: str | None, columns: Sequence[str], top_k: int) -> str | None:
+    if not rank_by or not records:
         return None
-    columns = ["group", *keys] if any(r.get("group") for r in records) else list(keys)
-    return section(f"Top Results (by {rank_by})", render_ranking(list(records), rank_by, columns, {}, top_k))
+    return section(f"Top Results (by {rank_by})", render_ranking(list(records), rank_by, list(columns), {}, top_k))

@@ -36,8 +36,7 @@ def _model(record: Record, key: str) -> Any:
     return (record.get("model") or {}).get(key)
 
 
-def _plan_value(record: Record, dotted: str) -> Any:
-    value: Any = record.get("plan") or {}
+def _dig(value: Any, dotted: str) -> Any:
     for part in dotted.split("."):
         if not isinstance(value, Mapping) or part not in value:
             return None
@@ -45,9 +44,17 @@ def _plan_value(record: Record, dotted: str) -> Any:
     return value
 
 
+def plan_value(record: Record, dotted: str) -> Any:
+    """``loss.main.fn`` read from the resolved spec ``record["plan"]["spec"]``; a key that names the
+    plan itself (``spec.loss.main.fn``, ``hash``) is read from ``record["plan"]``."""
+    plan = record.get("plan") or {}
+    value = _dig(plan.get("spec"), dotted)
+    return value if value is not None else _dig(plan, dotted)
+
+
 def loss_label(record: Record) -> str | None:
     """The loss mix from the plan: ``coral`` for one term, ``0.7*info_nce + 0.3*cosine`` for a mix."""
-    terms = (record.get("plan") or {}).get("loss")
+    terms = plan_value(record, "loss")
     if not isinstance(terms, Mapping) or not terms:
         return None
     names = {name: (spec.get("fn", name) if isinstance(spec, Mapping) else name) for name, spec in terms.items()}
@@ -79,7 +86,7 @@ def column(name: str) -> Column:
         return _FIELDS[name]
     if name.startswith("plan."):
         dotted = name[len("plan."):]
-        return Column(dotted.rsplit(".", 1)[-1], lambda r: _plan_value(r, dotted))
+        return Column(dotted.rsplit(".", 1)[-1], lambda r: plan_value(r, dotted))
     return Column(name, lambda r: lookup(r.get("metrics"), resolve_key(name, r.get("metrics"))), metric=name)
 
 
@@ -91,12 +98,26 @@ def default_columns(records: Sequence[Record]) -> list[str]:
     return names + [key.split(".", 1)[1] for key in common_keys(metric_sets, "test")]
 
 
+def report_columns(records: Sequence[Record]) -> list[str] | None:
+    """The spec's ``[report] columns`` carried by the records (the first record that has them)."""
+    for record in records:
+        columns = (record.get("report") or {}).get("columns")
+        if columns:
+            return list(columns)
+    return None
+
+
 def render_index_table(records: list[dict], columns: list[str] | None = None) -> str:
-    """The run-log table of the experiment index (seed 000's AUTO-TABLE)."""
-    chosen = [column(name) for name in (columns or default_columns(records))]
+    """The run-log table of the experiment index (seed 000's AUTO-TABLE); without ``columns``, the
+    records' ``[report] columns``, else :func:`default_columns`."""
+    chosen = [column(name) for name in (columns or report_columns(records) or default_columns(records))]
     rows = [[c.cell(r) for c in chosen] for r in records]
-    align = ["r" if any(is_number(c.read(r)) for r in records) else "l" for c in chosen]
-    return md_table([c.header for c in chosen], rows, align)
+    return md_table([c.header for c in chosen], rows, alignments(chosen, records))
+
+
+def alignments(columns: Sequence[Column], records: Sequence[Record]) -> list[str]:
+    """Right-aligned columns of numbers, left-aligned text."""
+    return ["r" if any(is_number(c.read(r)) for r in records) else "l" for c in columns]
 
 
 def _directions(records: Sequence[Record], given: Mapping[str, bool] | None) -> dict[str, bool]:
@@ -114,17 +135,19 @@ def ranked(records: Sequence[Record], rank_by: str, directions: Mapping[str, boo
 
 
 def render_ranking(records: list[dict], rank_by: str, columns: list[str], directions: dict, top_k: int = 3) -> str:
-    """Rank | Variant | columns..., the ``top_k`` best records on ``rank_by``, best value of each metric in bold."""
+    """Rank | Variant | columns..., the ``top_k`` best records on ``rank_by``, best value of each metric in
+    bold (when at least two rows have one); records without a ``rank_by`` value come last, ranked ``-``."""
     merged = _directions(records, directions)
     top = ranked(records, rank_by, merged)[:top_k]
+    rank_column = column(rank_by)
     chosen = [column(name) for name in columns if name != "variant"]
     best = {c.header: _bold_value(c, top, direction(merged, c.metric)) for c in chosen if c.metric is not None}
     rows = []
     for rank, record in enumerate(top, start=1):
         cells = [_ranked_cell(c, record, best) for c in chosen]
-        rows.append([str(rank), str(record.get("variant")), *cells])
-    align = ["r", "l", *("r" if c.metric else "l" for c in chosen)]
-    return md_table(["Rank", "Variant", *(c.header for c in chosen)], rows, align)
+        rank_cell = str(rank) if is_number(rank_column.read(record)) else "-"
+        rows.append([rank_cell, str(record.get("variant")), *cells])
+    return md_table(["Rank", "Variant", *(c.header for c in chosen)], rows, ["r", "l", *alignments(chosen, top)])
 
 
 def _bold_value(col: Column, records: Sequence[Record], higher_is_better: bool | None) -> Any:

@@ -8,7 +8,7 @@ from vifspec.report.access import Metrics, ordered_splits, split_label
 from vifspec.report.comparison import baseline_rows, baseline_table, baseline_tally, trivial_rows, trivial_table
 from vifspec.report.diagnostics import collapse_section, collapses, leakage_section, leaks
 from vifspec.report.dynamics import dynamics_section, loss_balance_section, tracked_section
-from vifspec.report.markdown import Style, bold, finish, fmt_num, fmt_pct, md_table, section
+from vifspec.report.markdown import Style, bold, finish, fmt_num, fmt_pct, is_number, md_table, section
 from vifspec.report.verdict_view import (
     VerdictView,
     achieved_text,
@@ -25,9 +25,10 @@ FAILED_RUN_STATUSES = ("diverged", "collapsed", "crashed")
 def render_run_report(record: dict, *, ascii: bool = False) -> str:
     """Render one variant's ``report.md`` from its run record (sections without data are left out)."""
     style = Style(ascii)
-    view = read_verdict(record.get("verdict"))
+    view = read_verdict(record.get("verdict"), record.get("metric_fns"))
     sections = [
         header(record, view, style),
+        amendment_note(record, style),
         _hypothesis(record.get("experiment") or {}),
         summary_section(record, view, style),
         primary_metrics_section(record.get("metrics") or {}, view, style, (record.get("epochs") or {}).get("best")),
@@ -80,6 +81,32 @@ def epochs_cell(record: Record) -> str | None:
     return str(run)
 
 
+def model_cell(record: Record) -> str | None:
+    """``ordinal_critic, 22,804 parameters, 22.4 per training sample (n_train 1,020)``."""
+    model = record.get("model") or {}
+    parts = [str(model["name"])] if model.get("name") else []
+    if is_number(model.get("param_count")):
+        parts.append(f"{model['param_count']:,} parameters")
+    if is_number(model.get("param_per_sample")):
+        parts.append(f"{model['param_per_sample']:.1f} per training sample")
+    text = ", ".join(parts)
+    if is_number(model.get("n_train")):
+        text += f" (n_train {model['n_train']:,})"
+    return text or None
+
+
+def amendment_note(record: Record, style: Style) -> str | None:
+    """The warning that criteria or gates were changed after the run (``vifspec check --mark-amended``)."""
+    amendment = record.get("amendment")
+    if not amendment:
+        return None
+    summary = amendment.get("summary") if isinstance(amendment, Mapping) else None
+    text = summary or "criteria or gates differ from those declared before the run"
+    if style.ascii:
+        return f"WARNING: criteria amended after the run: {text}"
+    return f"{style.mark('warn')} **Criteria amended after the run**: {text}"
+
+
 def _variant_cell(record: Record) -> str | None:
     extras = [f"{key} {record[key]}" for key in ("group", "arm", "seed") if record.get(key) is not None]
     variant = record.get("variant")
@@ -95,6 +122,7 @@ def header(record: Record, view: VerdictView | None, style: Style) -> str:
         ("Variant", _variant_cell(record)),
         ("Date", str(record.get("started_at") or "")[:10]),
         ("Epochs", epochs_cell(record)),
+        ("Model", model_cell(record)),
         ("Device", (record.get("environment") or {}).get("device")),
         ("Status", status_cell(record, view, style)),
     ]
@@ -141,21 +169,22 @@ def _record_sentences(record: Record, style: Style) -> list[str]:
             f"{tally['worse']} worse, {tally['negligible']} negligible."
         )
     sentences += _trivial_sentences(record)
-    sentences += [f"Evaluation leaked: {s}.{m} overlap is {fmt_pct(v)}." for s, m, v in leaks(record)]
+    sentences += [f"Evaluation leaked: {s}.{m} is {fmt_pct(v)}." for s, m, v in leaks(record)]
     sentences += [f"Probability collapse: {s}.{m} = {fmt_num(v)}." for s, m, v in collapses(record)]
     return sentences
 
 
 def _trivial_sentences(record: Record) -> list[str]:
-    split, rows = trivial_rows(record)
-    judged = [r for r in rows if r.beats is not None]
+    judged = [r for r in trivial_rows(record) if r.beats is not None]
     if not judged:
         return []
-    beaten = [r.metric for r in judged if r.beats]
+    beaten = [r for r in judged if r.beats]
     if len(beaten) == len(judged):
-        return [f"The model beats every trivial baseline on {split} ({', '.join(beaten)})."]
-    lost = [r.metric for r in judged if not r.beats]
-    return [f"The model does not beat the trivial baselines on {split} {', '.join(lost)} ({len(beaten)}/{len(judged)} beaten)."]
+        splits = ", ".join(dict.fromkeys(r.split for r in judged))
+        metrics = ", ".join(dict.fromkeys(r.metric for r in judged))
+        return [f"The model beats every trivial baseline on {splits} ({metrics})."]
+    lost = ", ".join(r.key for r in judged if not r.beats)
+    return [f"The model does not beat the trivial baselines on {lost} ({len(beaten)}/{len(judged)} beaten)."]
 
 
 def summary_section(record: Record, view: VerdictView | None, style: Style) -> str | None:

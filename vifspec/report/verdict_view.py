@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from vifspec.report.access import ordered_splits
-from vifspec.report.markdown import Style, bold, fmt_num, md_table, section
+from vifspec.report.markdown import Style, bold, md_table, section
+from vifspec.report.units import MetricFns, criterion_unit, fmt_in_unit
 
 SplitRow = tuple[str, Any, str]
 
@@ -25,6 +26,7 @@ class CriterionView:
     achieved: Any = None
     gap: str | None = None
     rows: tuple[SplitRow, ...] = ()
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,17 @@ def _split_row(row: Mapping[str, Any]) -> SplitRow:
     return (str(row["split"]), row.get("achieved"), str(row.get("status") or "MISSING"))
 
 
-def _criterion(item: Mapping[str, Any]) -> CriterionView:
+def _criterion(item: Mapping[str, Any], metric_fns: MetricFns | None) -> CriterionView:
+    expression = str(item.get("expression") or "")
     return CriterionView(
         name=str(item["name"]),
-        expression=str(item.get("expression") or ""),
+        expression=expression,
         status=str(item.get("status") or "MISSING").upper(),
         target=item.get("target"),
         achieved=item.get("achieved"),
         gap=item.get("gap"),
         rows=tuple(_split_row(r) for r in item.get("rows") or ()),
+        unit=criterion_unit(expression, item.get("target"), metric_fns),
     )
 
 
@@ -78,11 +82,12 @@ def _gate(item: Mapping[str, Any]) -> GateView:
     )
 
 
-def read_verdict(verdict: Mapping[str, Any] | None) -> VerdictView | None:
-    """Normalise a verdict dict; ``None`` when there is no verdict."""
+def read_verdict(verdict: Mapping[str, Any] | None, metric_fns: MetricFns | None = None) -> VerdictView | None:
+    """Normalise a verdict dict; ``None`` when there is no verdict. ``metric_fns`` (metric name ->
+    registry function) decides which achieved values are rates shown as percentages."""
     if not verdict:
         return None
-    criteria = tuple(_criterion(c) for c in verdict.get("criteria") or ())
+    criteria = tuple(_criterion(c, metric_fns) for c in verdict.get("criteria") or ())
     met = verdict.get("met")
     return VerdictView(
         status=str(verdict.get("status") or "FAILED").upper(),
@@ -95,10 +100,10 @@ def read_verdict(verdict: Mapping[str, Any] | None) -> VerdictView | None:
 
 
 def achieved_text(criterion: CriterionView) -> str:
-    """The achieved value, or ``val: -0.041, ood: -0.046`` for a split set."""
+    """The achieved value in the criterion's unit, or ``val: -0.041, ood: 9.3%`` for a split set."""
     if criterion.rows:
-        return ", ".join(f"{split}: {fmt_num(value)}" for split, value, _ in criterion.rows)
-    return fmt_num(criterion.achieved)
+        return ", ".join(f"{split}: {fmt_in_unit(value, criterion.unit)}" for split, value, _ in criterion.rows)
+    return fmt_in_unit(criterion.achieved, criterion.unit)
 
 
 def _gap_cell(criterion: CriterionView, style: Style) -> str:
@@ -128,16 +133,21 @@ def per_split_table(view: VerdictView, style: Style) -> str | None:
     rows = []
     for c in split_criteria:
         by_split = {split: (value, status) for split, value, status in c.rows}
-        cells = [_split_cell(by_split.get(s), style) for s in splits]
+        cells = [_split_cell(by_split.get(s), c.unit, style) for s in splits]
         rows.append([bold(c.name), *cells, c.target or f"`{c.expression}`", style.status(c.status)])
     return md_table(headers, rows)
 
 
-def _split_cell(entry: tuple[Any, str] | None, style: Style) -> str:
+def status_symbol(status: str, style: Style) -> str:
+    """``✅`` / ``❌`` (``[PASS]`` / ``[FAIL]`` in ASCII) without the word."""
+    return style.status(status).split()[0]
+
+
+def _split_cell(entry: tuple[Any, str] | None, unit: str | None, style: Style) -> str:
     if entry is None:
         return "-"
     value, status = entry
-    return f"{fmt_num(value)} {style.status(status).split()[0]}"
+    return f"{fmt_in_unit(value, unit)} {status_symbol(status, style)}"
 
 
 def success_rate_line(view: VerdictView) -> str | None:
