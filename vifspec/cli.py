@@ -216,6 +216,7 @@ def index(runs: str, into: str, columns: str | None, rank_by: str | None, top_k:
     """Regenerate the run-log table between <!-- AUTO-TABLE:START/END --> in place (and the ranking)."""
     from vifspec.records import atomic_write_text, find_records, load_record
     from vifspec.report import render_index_table, render_ranking, update_auto_table, update_block
+    from vifspec.report.index import report_columns
 
     records = [load_record(p) for p in find_records(runs)]
     if not records:
@@ -227,7 +228,7 @@ def index(runs: str, into: str, columns: str | None, rank_by: str | None, top_k:
         text = update_auto_table(text, render_index_table(records, cols))
         if rank_by:
             directions = {k: v for r in records for k, v in (r.get("directions") or {}).items()}
-            ranking = render_ranking(records, rank_by, cols or [rank_by], directions, top_k)
+            ranking = render_ranking(records, rank_by, cols or report_columns(records) or [rank_by], directions, top_k)
             text = update_block(text, "RANKING", ranking)
     except ValueError as exc:
         raise SpecError(f"{into}: {exc}") from None
