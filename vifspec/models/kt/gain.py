@@ -4,10 +4,13 @@ Encoder 1 (predictive): a GRU over interaction tokens ``(skill_t, correct_t)`` (
 2015, "Deep Knowledge Tracing"); the state after steps ``< t`` and the embedding of the queried
 skill ``skill_t`` give the correctness logit ``encoder1_logits[t]``.
 
-Encoder 2 (interpretable): a gains projection of the encoder state after step ``t`` gives the
-learning gain of that practice, ``gains[t] = sigmoid(w · [h_t; q_t] + b)`` in (0, 1). Mastery of
-the practised skill before answering accumulates the gains of earlier practices of the same skill,
-scaled by the student's learning velocity and saturating:
+Encoder 2 (interpretable): a gains projection of the layer-normalised encoder state after step
+``t`` gives the learning gain of that practice, bounded by a learned level ``sigmoid(gain_level)``:
+
+    gains[t]   = sigmoid(gain_level) * sigmoid(w · LayerNorm([h_t; q_t]) + b)
+
+Mastery of the practised skill before answering accumulates the gains of earlier practices of the
+same skill, scaled by the student's learning velocity and saturating:
 
     x_t        = gamma_student[i] * sum_{k < t, skill_k = skill_t} gains[k]
     mastery[t] = m_sat[skill_t] * (1 - exp(-x_t))
@@ -17,8 +20,21 @@ a sigmoid response curve of mastery around the threshold ``theta_global`` shifte
 difficulty ``beta_skill`` (item response theory, Rasch 1960). Gains at step ``t`` see the answer at
 ``t``; mastery and both logits at ``t`` only see answers before ``t``.
 
-The gains projection starts with zero weights, so gains start uniform (``sigmoid`` of its bias):
-the seed's starting point. Whether training differentiates them is what the experiment measures.
+Why gains stay uniform (seed 001's attractor, a property of the optimisation, not of the outputs):
+
+- the projection bias starts at ``gain_saturation`` (default 14), deep in the sigmoid's flat tail,
+  so every gain starts at ``sigmoid(gain_level)`` and ``d gains / d w`` is ~``exp(-14)`` ~ 1e-6
+  (vanishing gradients of saturated units, Glorot & Bengio 2010); with gradients near Adam's
+  ``eps`` the spread of the gains moves only a little in a few hundred steps;
+- with a large velocity ``gamma_init`` (default 10) mastery saturates after one practice, so its
+  gradient w.r.t. the gains (``m_sat * gamma * exp(-x)``) vanishes as well, and the IM path fits
+  the data through ``beta_skill``, ``m_sat`` and ``theta_global`` instead (the IM loss is
+  "satisfied" with uniform gains);
+- Encoder 1 reads the whole history directly, so it does the prediction work.
+
+The level ``gain_level`` is not saturated and trains freely, so the uniform value is learned.
+``gain_saturation = 0`` and a moderate ``gamma_init`` (e.g. 1) remove the saturation: gains then
+differentiate under BCE + IM alone.
 """
 
 from __future__ import annotations
@@ -34,7 +50,7 @@ class GainKT(nn.Module):
 
     Outputs (batch first): ``encoder1_logits``, ``encoder2_logits``, ``gains``, ``mastery``, all [B,T].
     Interpretable parameters: ``beta_skill`` [n_skills], ``theta_global`` [], ``gamma_student``
-    [n_students], ``m_sat`` [n_skills], ``response_scale`` [].
+    [n_students], ``m_sat`` [n_skills], ``response_scale`` [], ``gain_level`` [].
     """
 
     def __init__(
@@ -47,7 +63,9 @@ class GainKT(nn.Module):
         theta_init: float = 0.5,
         m_sat_init: float = 1.0,
         response_scale_init: float = 4.0,
-        gamma_init: float = 1.0,
+        gamma_init: float = 10.0,
+        gain_saturation: float = 14.0,
+        gain_init: float = 0.6,
     ) -> None:
         super().__init__()
         self.n_skills = n_skills
@@ -56,8 +74,10 @@ class GainKT(nn.Module):
         self.encoder = nn.GRU(d_model, d_model, batch_first=True)
         self.initial_state = nn.Parameter(torch.zeros(d_model))
         self.encoder1_head = nn.Sequential(nn.Linear(2 * d_model, d_model), nn.ReLU(), nn.Linear(d_model, 1))
+        self.gains_norm = nn.LayerNorm(2 * d_model, elementwise_affine=False)
         self.gains_projection = nn.Linear(2 * d_model, 1)
-        nn.init.zeros_(self.gains_projection.weight)
+        nn.init.constant_(self.gains_projection.bias, gain_saturation)
+        self.gain_level = nn.Parameter(torch.logit(torch.tensor(float(gain_init))))
         self.beta_skill = nn.Parameter(beta_init_mean + beta_init_std * torch.randn(n_skills))
         self.theta_global = nn.Parameter(torch.tensor(float(theta_init)))
         self.gamma_student = nn.Parameter(torch.full((n_students,), float(gamma_init)))
@@ -70,7 +90,7 @@ class GainKT(nn.Module):
         after, before = self._encode(tokens)
         query = self.skill_embedding(skills)
         encoder1_logits = self.encoder1_head(torch.cat([before, query], dim=-1)).squeeze(-1)
-        gains = torch.sigmoid(self.gains_projection(torch.cat([after, query], dim=-1)).squeeze(-1))
+        gains = self._gains(after, query)
         mastery = self._mastery(skills, gains, student)
         encoder2_logits = self.response_scale * (mastery - self.theta_global) - self.beta_skill[skills]
         return {
@@ -86,6 +106,11 @@ class GainKT(nn.Module):
         start = self.initial_state.expand(after.shape[0], 1, -1)
         before = torch.cat([start, after[:, :-1]], dim=1)
         return after, before
+
+    def _gains(self, after: torch.Tensor, query: torch.Tensor) -> torch.Tensor:
+        """Learned level times a sigmoid of the normalised state, started in its flat tail; [B,T]."""
+        state = self.gains_norm(torch.cat([after, query], dim=-1))
+        return torch.sigmoid(self.gain_level) * torch.sigmoid(self.gains_projection(state).squeeze(-1))
 
     def _mastery(self, skills: torch.Tensor, gains: torch.Tensor, student: torch.Tensor) -> torch.Tensor:
         """Saturating mastery of the practised skill from the gains of its earlier practices."""
