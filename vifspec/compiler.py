@@ -12,6 +12,7 @@ import itertools
 import re
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, get_args, get_origin
 
@@ -40,7 +41,11 @@ class Source:
     path: str
     text: str
     doc: dict[str, Any]
-    positions: Positions
+
+    @cached_property
+    def positions(self) -> Positions:
+        """Key positions, scanned only when a problem needs placing (a valid spec never pays for it)."""
+        return Positions(self.text)
 
     def problem(self, key_path: Iterable[str | int], message: str) -> Problem:
         key_path = tuple(key_path)
@@ -71,7 +76,7 @@ def read_source(path: str | Path, text: str | None = None) -> Source:
         line, col = (int(at.group(1)), int(at.group(2))) if at else _end_of(text)
         message = _TOML_ERROR_AT.sub("", _TOML_AT_END.sub("at end of file", message)).strip()
         raise SpecError(Problem(f"TOML syntax error: {message}", path, line, col)) from None
-    return Source(path, text, doc, Positions(text))
+    return Source(path, text, doc)
 
 
 def _end_of(text: str) -> tuple[int, int]:
