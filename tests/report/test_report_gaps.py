@@ -241,3 +241,20 @@ def test_amended_criteria_are_flagged_under_the_header():
     assert "WARNING: criteria amended after the run: QWK target lowered" in render_run_report(record, ascii=True)
     experiment = render_experiment_report(record["experiment"], [record, copy.deepcopy(record)])
     assert experiment.count("**Criteria amended after the run**") == 1
+
+
+def test_several_seeds_are_labelled_and_summarised_across_seeds():
+    from vifspec.report import render_experiment_report
+
+    def record(seed, auc):
+        return {
+            "experiment": {"id": "e"}, "variant": "main", "seed": seed, "status": "completed",
+            "metrics": {"test": {"auc": auc}}, "verdict": {"status": "PASSED", "criteria": [], "gates": [], "met": 0, "total": 0},
+        }
+
+    aucs = [0.70, 0.72, 0.77]
+    text = render_experiment_report({"id": "e"}, [record(s, a) for s, a in enumerate(aucs)])
+    assert "main (seed 2)" in text
+    mean = sum(aucs) / 3
+    std = (sum((a - mean) ** 2 for a in aucs) / 2) ** 0.5
+    assert f"| main | 3 | {mean:.4f} ± {std:.4f} |" in text

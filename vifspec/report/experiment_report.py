@@ -9,6 +9,7 @@ from vifspec.report.arms import arms_sections
 from vifspec.report.index import alignments, column, ranked, render_ranking, report_columns
 from vifspec.report.markdown import Style, bold, finish, fmt_num, md_table, section
 from vifspec.report.run_report import FAILED_RUN_STATUSES, amendment_note, epochs_cell, header_lines, status_cell
+from vifspec.report.seeds import by_variant, seeds_section, variant_label
 from vifspec.report.verdict_view import read_verdict
 
 Record = Mapping[str, Any]
@@ -42,6 +43,7 @@ def render_experiment_report(
         _header(experiment, records, planned, style),
         _amendment_notes(records, style),
         section("Variants", variants_table(records, columns, style)),
+        seeds_section(finished, keys),
         *arms_sections(finished, style),
         section("Run Status by Group", groups_table(finished, planned, spec_path or _spec_path(records), rank_key, style)),
         _top_results(finished, rank_by, columns, top_k),
@@ -130,9 +132,10 @@ def variants_table(records: Sequence[Record], columns: Sequence[str], style: Sty
     if not records:
         return None
     chosen = [column(name) for name in columns]
+    groups = by_variant(records)
     rows = [
         [
-            bold(str(r.get("variant"))),
+            bold(variant_label(r, groups)),
             *(c.cell(r) for c in chosen),
             status_cell(r, read_verdict(r.get("verdict")), style, with_reason=False),
             _gates_cell(r),
