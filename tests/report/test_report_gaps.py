@@ -258,3 +258,16 @@ def test_several_seeds_are_labelled_and_summarised_across_seeds():
     mean = sum(aucs) / 3
     std = (sum((a - mean) ** 2 for a in aucs) / 2) ** 0.5
     assert f"| main | 3 | {mean:.4f} ± {std:.4f} |" in text
+
+
+def test_tracked_change_above_ten_fold_reads_as_a_factor():
+    from vifspec.report import render_run_report
+
+    history = [
+        {"epoch": 1, "train": {"loss": 1.0, "terms": {}}, "val": {}, "track": {"gains": {"mean": 0.6, "std": 0.0001}}},
+        {"epoch": 2, "train": {"loss": 0.9, "terms": {}}, "val": {}, "track": {"gains": {"mean": 0.66, "std": 0.0032}}},
+    ]
+    record = {"experiment": {"id": "e"}, "variant": "main", "seed": 0, "status": "completed", "history": history,
+              "epochs": {"best": 2, "run": 2}, "metrics": {}}
+    text = render_run_report(record)
+    assert "std ×32" in text and "mean +10.0%" in text

@@ -223,11 +223,14 @@ def _stats_cell(stats: Mapping[str, Any]) -> str:
 
 
 def _change_words(first: Mapping[str, Any], last: Mapping[str, Any]) -> str:
+    """``mean -8.4%``; a change of more than 10x reads as a factor (``std ×54``, as in "increased 32x")."""
     parts = []
     for key in ("mean", "std"):
         change = relative_change(first.get(key), last.get(key))
-        if change is not None:
-            parts.append(f"{key} {change:+.1f}%")
+        if change is None:
+            continue
+        factor = 1 + change / 100
+        parts.append(f"{key} ×{factor:,.0f}" if abs(factor) >= 10 else f"{key} {change:+.1f}%")
     return ", ".join(parts) or "-"
 
 
