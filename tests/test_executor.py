@@ -105,3 +105,14 @@ def test_collapse_guard_stops_with_collapsed_status(write_spec, tmp_path):
 def test_schedule_factor(start, ramp, stop, epoch, expected):
     term = LossTerm(fn="bce", start_epoch=start, ramp_epochs=ramp, stop_epoch=stop)
     assert schedule_factor(term, epoch) == expected
+
+
+def test_params_that_do_not_fit_the_factory_are_spec_errors(write_spec, tmp_path):
+    path = write_spec(TINY_KT.replace("params = { d_model = 8 }", "params = { d_model = 8, d_modle = 4 }"))
+    (plan,) = vifspec.compile(path)
+    with pytest.raises(SpecError, match=r"model.params: .*d_modle.*accepted: .*d_model"):
+        vifspec.run(plan, out=tmp_path / "runs", progress=False)
+    path = write_spec(TINY_KT.replace("seq_len = 12 }", "seq_len = 12, tier = 'a100' }"), "data.toml")
+    (plan,) = vifspec.compile(path)
+    with pytest.raises(SpecError, match=r":\d+:\d+: data.params: .*tier"):
+        vifspec.run(plan, out=tmp_path / "runs", progress=False)

@@ -18,12 +18,12 @@ from typing import Any
 import torch
 
 import vifspec
-from vifspec.errors import Problem, SpecError, TrainingCrash
+from vifspec.errors import SpecError, TrainingCrash
 from vifspec.plan import Plan, criteria_hash, criteria_snapshot
 from vifspec.records import write_record
 from vifspec.registry import Registry, default_registry
 from vifspec.training.bindings import BindingError, Scope
-from vifspec.training.data import batches, build_model, load_bundle, split_fields, to_device
+from vifspec.training.data import ParamsError, batches, build_model, load_bundle, split_fields, to_device
 from vifspec.training.evaluate import bind_metrics, evaluate
 from vifspec.training.guards import EarlyStopper, GuardState
 from vifspec.training.lossmix import LossMix
@@ -64,9 +64,9 @@ def run_plan(
     started = time.perf_counter()
     try:
         _train(plan, torch_device, registry, record, run_dir, _progress(progress))
-    except BindingError as exc:
+    except (BindingError, ParamsError) as exc:
         (run_dir / "record.json").unlink(missing_ok=True)
-        raise _binding_problem(plan, exc) from None
+        raise _placed_problem(plan, exc) from None
     except SpecError:
         (run_dir / "record.json").unlink(missing_ok=True)
         raise
@@ -256,12 +256,12 @@ def _finish(record: dict[str, Any], started: float, run_dir: Path) -> None:
     write_record(record, run_dir)
 
 
-def _binding_problem(plan: Plan, exc: BindingError) -> SpecError:
+def _placed_problem(plan: Plan, exc: BindingError | ParamsError) -> SpecError:
+    """The error at the spec key it concerns (file, line, key), found only now that the model exists."""
     from vifspec.compiler import read_source
 
-    source = read_source(plan.spec_path)
-    problem = source.problem(exc.table, f"{exc} (in scope: {', '.join(exc.in_scope)})")
-    return SpecError(Problem(problem.message, problem.file, problem.line, problem.col, problem.key))
+    message = f"{exc} (in scope: {', '.join(exc.in_scope)})" if isinstance(exc, BindingError) else str(exc)
+    return SpecError(read_source(plan.spec_path).problem(exc.table, message))
 
 
 def _progress(enabled: bool | None) -> Any:

@@ -23,6 +23,7 @@ def load_bundle(source: str, params: dict[str, Any], seed: int, registry: Regist
     kwargs = dict(params)
     if name != source:
         kwargs.setdefault("path", source)
+    check_call(("data", "params"), factory, seed=seed, **kwargs)
     bundle = factory(seed=seed, **kwargs)
     if not isinstance(bundle, DataBundle):
         raise SpecError(f"dataset '{source}' returned {type(bundle).__name__}, not a vifspec.data.DataBundle")
@@ -74,10 +75,29 @@ def build_model(factory: Any, params: dict[str, Any], info: dict[str, Any]) -> t
     except (TypeError, ValueError):
         accepted = {}
     extra = {k: v for k, v in info.items() if k not in params and k in accepted}
+    check_call(("model", "params"), factory, **params, **extra)
+    return factory(**params, **extra)
+
+
+class ParamsError(Exception):
+    """The spec's params for a factory do not fit its signature; ``table`` is the spec key path."""
+
+    def __init__(self, table: tuple[str, ...], message: str):
+        self.table = table
+        super().__init__(message)
+
+
+def check_call(table: tuple[str, ...], factory: Any, **kwargs: Any) -> None:
+    """Raise :class:`ParamsError` (a spec error, not a crash) when ``kwargs`` do not fit ``factory``."""
     try:
-        return factory(**params, **extra)
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # no signature to check (a builtin): let the call decide
+        return
+    try:
+        signature.bind(**kwargs)
     except TypeError as exc:
-        raise SpecError(f"[model] params: {exc}") from None
+        accepted = ", ".join(n for n in signature.parameters if n not in ("self", "seed"))
+        raise ParamsError(table, f"{exc} (accepted: {accepted})") from None
 
 
 def _as_tensors(fields: dict[str, Any]) -> Fields:
