@@ -11,7 +11,7 @@ import hashlib
 import itertools
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, get_args, get_origin
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from vifspec.errors import Problem, SpecError, did_you_mean
 from vifspec.plan import Plan
 from vifspec.registry import Registry, default_registry
+from vifspec.salvage import salvage
 from vifspec.spec import Spec
 from vifspec.tomlpos import Positions
 
@@ -99,11 +100,29 @@ def load_spec(path: str | Path, registry: Registry | None = None, text: str | No
     from vifspec.checks import check_spec
 
     source = read_source(path, text)
-    spec = validate(source)
-    problems = check_spec(spec, source, registry or default_registry())
+    registry = registry or default_registry()
+    try:
+        spec = validate(source)
+    except SpecError as exc:
+        salvaged = salvage(source.doc)
+        more = check_spec(salvaged[0], replace(source, doc=salvaged[1]), registry) if salvaged is not None else []
+        raise SpecError(_unique([*exc.problems, *more])) from None
+    problems = check_spec(spec, source, registry)
     if problems:
         raise SpecError(problems)
     return source, spec
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """Problems in file order, each once (a salvaged check may repeat a schema problem's place)."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for problem in problems:
+        key = (problem.line, problem.col, problem.key)
+        if key not in seen:
+            seen.add(key)
+            out.append(problem)
+    return sorted(out, key=lambda p: (p.line or 0, p.col or 0))
 
 
 def compile_plans(
@@ -317,7 +336,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         annotation = schema_child(annotation, part)
         if annotation is None:
             return []
-    model = _model_in(annotation)
+    model = schema_model(annotation)
     return sorted(model.model_fields) if model else []
 
 
@@ -340,11 +359,11 @@ def schema_child(annotation: Any, part: Any) -> Any:
     return None
 
 
-def _model_in(annotation: Any) -> Any:
+def schema_model(annotation: Any) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):
-        model = _model_in(arg)
+        model = schema_model(arg)
         if model is not None:
             return model
     return None
