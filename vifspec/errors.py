@@ -1,8 +1,8 @@
 """The one exception root of vifspec, with the exit code each kind of failure maps to.
 
 Only the CLI catches these (click's model): library code raises, the CLI prints the message and
-exits with ``exit_code``. Exit codes follow the design brief: 1 a gate fails, 2 invalid input,
-3 a crash inside training.
+exits with ``exit_code``. Exit codes follow the design brief: 1 a gate fails (the CLI decides that from the verdict),
+2 invalid input, 3 a crash inside training.
 """
 
 from __future__ import annotations
@@ -56,12 +56,6 @@ class TrainingCrash(VifspecError):
     """Training raised: exit 3; the record was marked ``crashed`` before this was raised."""
 
     exit_code = 3
-
-
-class GateFailed(VifspecError):
-    """A gate (or, without gates, a criterion) did not pass: exit 1."""
-
-    exit_code = 1
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

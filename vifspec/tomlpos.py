@@ -35,9 +35,6 @@ class Positions:
     def exact(self, path: Iterable[str | int]) -> bool:
         return tuple(path) in self._at
 
-    def line(self, path: Iterable[str | int]) -> int | None:
-        return self.find(path)[0]
-
     # -- scanning ---------------------------------------------------------------------------
     def _scan(self, lines: list[str]) -> None:
         table: Path = ()
