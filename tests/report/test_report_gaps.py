@@ -41,9 +41,11 @@ def test_rate_metrics_and_percent_targets_show_percentages(rows_of):
     )
     _judged(record, {"R5": "test.r@5 >= 0.5", "Cos": "test.cos >= 60%", "MAE": "test.mae < 0.2"})
     report = render_run_report(record)
-    assert rows_of(report, "**R5**")[0][2] == "3.2%"
+    assert rows_of(report, "**R5**")[0][2] == "0.0320"  # achieved in the unit its target is written in
     assert rows_of(report, "**Cos**")[0][2] == "52.0%"
     assert rows_of(report, "**MAE**")[0][2] == "0.3000"
+    _judged(record, {"R5": "test.r@5 >= 5%"})
+    assert rows_of(render_run_report(record), "**R5**")[0][2] == "3.2%"
 
 
 def test_judge_report_uses_the_criterion_unit_only(rows_of):
@@ -216,8 +218,9 @@ def test_table_valued_metrics_inherit_direction_and_function(rows_of):
     table = render_ranking(records, "mae_dim.power", ["mae_dim.power"], {}, top_k=2)
     assert rows_of(table, "1")[0][1] == "b"
     record = _record(metrics={"test": {"recall_dim.power": 0.25}}, metric_fns={"recall_dim": "class_recall"})
-    _judged(record, {"Power recall": "test.recall_dim.power >= 0.3"})
+    _judged(record, {"Power recall": "test.recall_dim.power >= 30%"})
     assert rows_of(render_run_report(record), "**Power recall**")[0][2] == "25.0%"
+
 
 
 # 11. ranking -----------------------------------------------------------------------------------

@@ -174,6 +174,9 @@ def _record_sentences(record: Record, style: Style) -> list[str]:
     return sentences
 
 
+MAX_LISTED = 6
+
+
 def _trivial_sentences(record: Record) -> list[str]:
     judged = [r for r in trivial_rows(record) if r.beats is not None]
     if not judged:
@@ -181,8 +184,9 @@ def _trivial_sentences(record: Record) -> list[str]:
     beaten = [r for r in judged if r.beats]
     if len(beaten) == len(judged):
         splits = ", ".join(dict.fromkeys(r.split for r in judged))
-        metrics = ", ".join(dict.fromkeys(r.metric for r in judged))
-        return [f"The model beats every trivial baseline on {splits} ({metrics})."]
+        metrics = list(dict.fromkeys(r.metric for r in judged))
+        what = ", ".join(metrics) if len(metrics) <= MAX_LISTED else f"{len(judged)} comparisons"
+        return [f"The model beats every trivial baseline on {splits} ({what})."]
     lost = ", ".join(r.key for r in judged if not r.beats)
     return [f"The model does not beat the trivial baselines on {lost} ({len(beaten)}/{len(judged)} beaten)."]
 

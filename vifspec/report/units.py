@@ -67,14 +67,17 @@ def _is_difference(expression: str) -> bool:
 
 
 def criterion_unit(expression: str, target: str | None, metric_fns: MetricFns | None) -> str | None:
-    """``"pp"`` for a difference with a pp target (or a difference of rates), ``"%"`` for a target written
-    in % or pp, or a criterion on rates only; ``None`` otherwise. Without ``metric_fns`` only the
+    """The unit of a criterion's achieved value: that of its target as written (``"pp"`` for a
+    difference with a pp target, ``"%"`` for a % or pp target, none for a plain number); without a
+    constant target, ``"%"``/``"pp"`` when it compares rates only. Without ``metric_fns`` only the
     target's unit counts (the judge report)."""
     written = target or ""
     if "pp" in written:
         return "pp" if _is_difference(expression) else "%"
     if "%" in written:
         return "%"
+    if target:  # a target written as a plain number: the achieved value in the same plain form
+        return None
     referenced = [fn for name, fn in (metric_fns or {}).items() if references(expression, name)]
     if referenced and all(fn in RATE_FNS for fn in referenced):
         return "pp" if _is_difference(expression) else "%"
