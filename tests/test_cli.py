@@ -153,3 +153,41 @@ def test_list_and_schema():
     assert "qwk(preds, target) (higher is better)" in listed.output
     schema = json.loads(invoke("schema").output)
     assert "experiment" in schema["properties"] and schema["additionalProperties"] is False
+
+
+def test_judge_arms_and_a_baseline_arm_in_a_verdict_only_spec(write_spec, tmp_path):
+    spec = write_spec(
+        """
+        [experiment]
+        id = "gate"
+
+        [criteria]
+        "dR5" = "infonce.test.r@5 - cosine.test.r@5 >= +10pp"
+        "R1 not below baseline" = "infonce.test.r@1 >= baseline.test.r@1"
+
+        [baseline]
+        arm = "cosine"
+
+        [arms.cosine]
+        [arms.infonce]
+        """,
+        "gate.toml",
+    )
+    results = tmp_path / "r.json"
+
+    def judge(r5_infonce):
+        arms = {"cosine": {"test": {"r@1": 0.1, "r@5": 0.25}}, "infonce": {"test": {"r@1": 0.1, "r@5": r5_infonce}}}
+        results.write_text(json.dumps({"metrics": {}, "arms": arms}))
+        return CliRunner().invoke(main, ["judge", str(spec), "--results", str(results)])
+
+    exact = judge(0.35)  # exactly +10pp passes (>=)
+    assert exact.exit_code == 0, exact.output
+    assert "2/2 criteria met" in exact.output
+    short = judge(0.30)
+    assert short.exit_code == 1 and "5.0pp short" in short.output
+
+
+def test_verdict_only_arms_only_declare_names(write_spec):
+    spec = write_spec('[experiment]\nid = "g"\n[arms.a]\n"loss.x.weight" = 1\n[criteria]\n"c" = "a.test.m > 0"\n')
+    result = CliRunner().invoke(main, ["check", str(spec)])
+    assert result.exit_code == 2 and "only declares its name" in result.output

@@ -152,7 +152,8 @@ def _check_baseline(spec: Spec, source: Any, produced: dict[str, set[str]]) -> I
     if baseline is None:
         return
     if baseline.arm is not None and baseline.arm not in spec.arms:
-        yield source.problem(("baseline", "arm"), f"no arm '{baseline.arm}'{did_you_mean(baseline.arm, spec.arms)}")
+        hint = did_you_mean(baseline.arm, spec.arms) or f"; declare it with [arms.{baseline.arm}]"
+        yield source.problem(("baseline", "arm"), f"no arm '{baseline.arm}'{hint}")
     for ref_text in baseline.compare:
         split, _, metric = ref_text.partition(".")
         problem = _missing_metric(split, metric, produced) if spec.metrics else None
@@ -164,14 +165,25 @@ def _check_overrides(spec: Spec, source: Any) -> Iterator[Problem]:
     used = [name for name in ("arms", "sweep", "variants") if getattr(spec, name)]
     if len(used) > 1:
         yield source.problem((used[1],), f"use one of [arms], [sweep] or [variants] in a spec, not {' and '.join(used)}")
-    if used and not spec.trainable:
-        yield source.problem((used[0],), "a verdict-only spec cannot expand variants")
+    if not spec.trainable:
+        yield from _verdict_only_expansion(spec, source, used)
+        return
     leaves = set(_leaf_paths(source.doc))
     overrides = list(_override_keys(source.doc))
     for at, key in overrides:
         siblings = {k for a, k in overrides if a[:2] == at[:2]}
         if not _settable(key) or _orphan_term(key, siblings, source.doc):
             yield source.problem(at, f"'{key}' does not exist in the spec{did_you_mean(key, leaves)}")
+
+
+def _verdict_only_expansion(spec: Spec, source: Any, used: list[str]) -> Iterator[Problem]:
+    """A verdict-only spec may declare arm names (empty ``[arms.NAME]`` tables) for its criteria."""
+    for name in used:
+        if name != "arms":
+            yield source.problem((name,), f"a verdict-only spec cannot expand [{name}]")
+    for arm, overrides in spec.arms.items():
+        if overrides:
+            yield source.problem(("arms", arm), "in a verdict-only spec an arm only declares its name: leave the table empty")
 
 
 def _orphan_term(key: str, siblings: set[str], doc: dict[str, Any]) -> bool:

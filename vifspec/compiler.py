@@ -380,4 +380,7 @@ def judge_spec(spec: Spec | str | Path, results: dict[str, Any]) -> Any:
     if not isinstance(spec, Spec):
         _, spec = load_spec(spec)
     gates = {name: gate.model_dump() for name, gate in spec.gates.items()}
+    arm = spec.baseline.arm if spec.baseline else None
+    if arm and "baseline" not in results and isinstance(results.get("arms"), dict) and arm in results["arms"]:
+        results = {**results, "baseline": results["arms"][arm]}  # the baseline is one of the arms
     return judge_results(spec.criteria, gates, results, arms=set(spec.arms) or None)
