@@ -66,7 +66,7 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
     if list_only or dry_run:
         listing = options if dry_run else RunOptions(seeds=seeds, out=out)  # --list shows every variant
         _, _, variants, plans = compile_run(spec, listing, default_registry())
-        _print_variants(spec, variants if list_only else [], plans, out, dry_run)
+        _print_variants(variants if list_only else [], plans, out, dry_run)
         return
     summary = run_spec(spec, options, say=lambda line: click.echo(line, err=True))
     for record in summary.records:
@@ -77,7 +77,7 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
     sys.exit(0 if summary.passed else 1)
 
 
-def _print_variants(spec: str, variants: list[Any], plans: list[Any], out: str, dry_run: bool) -> None:
+def _print_variants(variants: list[Any], plans: list[Any], out: str, dry_run: bool) -> None:
     """``--list``: every variant with its group and status; ``--dry-run``: what a run would do."""
     from vifspec.runner import plan_status
 
