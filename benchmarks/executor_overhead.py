@@ -23,7 +23,7 @@ from vifspec.datasets.kt.synthetic import kt_synthetic
 from vifspec.losses import beta_spread, bce, skill_contrastive, variance_floor
 from vifspec.metrics import auroc, dispersion_std
 from vifspec.models.kt.gain import GainKT
-from vifspec.training.data import split_fields, to_device
+from vifspec.prepare.data import split_fields, to_device
 
 SPEC = Path(__file__).resolve().parents[1] / "specs" / "v3_phase1.toml"
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from vifspec.check import amendment_of
 from vifspec.cli import main
 from vifspec.compiler import load_spec
-from vifspec.plan import criteria_hash, criteria_snapshot
+from vifspec.compiler.plan import criteria_hash, criteria_snapshot
 from vifspec.records import FORMAT, write_record
 from vifspec.starter import starter_text
 from kt_fixture import ARMS_SPEC

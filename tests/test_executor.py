@@ -9,7 +9,7 @@ import torch
 
 import vifspec
 from vifspec.errors import SpecError, TrainingCrash
-from vifspec.training.lossmix import schedule_factor
+from vifspec.executor.lossmix import schedule_factor
 from vifspec.spec import LossTerm
 from kt_fixture import TINY_KT
 
@@ -39,7 +39,7 @@ def test_record_holds_history_metrics_and_verdict(tiny_kt, tmp_path):
 
 def _model(plan):
     from vifspec.registry import default_registry
-    from vifspec.training.data import build_model, load_bundle
+    from vifspec.prepare.data import build_model, load_bundle
 
     bundle = load_bundle(plan.spec.data.source, plan.spec.data.params, plan.spec.data.seed, default_registry())
     return build_model(default_registry().get("model", "gain_kt").load(), plan.spec.model.params, bundle.info)

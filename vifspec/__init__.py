@@ -26,13 +26,13 @@ def compile(path: Any) -> list[Any]:  # noqa: A001 - the documented public name
 
 def run(plan: Any, **options: Any) -> dict[str, Any]:
     """Train one plan and return its run record (also written under ``runs/``)."""
-    from vifspec.executor import run_plan
+    from vifspec.executor.run import run_plan
 
     return run_plan(plan, **options)
 
 
 def judge(spec: Any, results: dict[str, Any]) -> Any:
     """Judge results produced anywhere against a spec's criteria and gates."""
-    from vifspec.compiler import judge_spec
+    from vifspec.verdict import judge_spec
 
     return judge_spec(spec, results)

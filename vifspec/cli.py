@@ -111,7 +111,7 @@ def check(paths: tuple[str, ...], format_: str, records: str | None, mark_amende
     Never imports torch.
     """
     from vifspec.check import check_paths, check_records
-    from vifspec.check_formats import FORMATS
+    from vifspec.check.formats import FORMATS
 
     outcome = check_paths(list(paths) or ([] if records else ["specs"]))
     if records:
@@ -147,7 +147,8 @@ def judge(spec: str, results: str, out_path: str | None, ascii_: bool) -> None:
 
     Exit 0 when every gate passes, 1 when one fails, 2 for invalid input.
     """
-    from vifspec.compiler import judge_spec, load_spec, result_directions
+    from vifspec.compiler import load_spec
+    from vifspec.verdict import judge_spec, result_directions
     from vifspec.report import render_judge_report
 
     _, parsed = load_spec(spec)
@@ -174,7 +175,7 @@ def judge(spec: str, results: str, out_path: str | None, ascii_: bool) -> None:
 def plan_command(spec: str, seeds: int | None, device: str | None) -> None:
     """Print what SPEC will run: variants x seeds, device, parameter count, param/sample ratio."""
     from vifspec.compiler import compile_plans
-    from vifspec.executor import describe_plan
+    from vifspec.executor.run import describe_plan
 
     plans = compile_plans(spec, seeds=seeds)
     rows = [describe_plan(p, device) for p in plans]

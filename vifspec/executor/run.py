@@ -19,15 +19,15 @@ import torch
 
 import vifspec
 from vifspec.errors import SpecError, TrainingCrash
-from vifspec.plan import Plan, criteria_hash, criteria_snapshot
+from vifspec.compiler.plan import Plan, criteria_hash, criteria_snapshot
 from vifspec.records import write_record
 from vifspec.registry import Registry, default_registry
-from vifspec.training.bindings import BindingError, Scope
-from vifspec.training.data import ParamsError, batches, build_model, load_bundle, split_fields, to_device
-from vifspec.training.evaluate import bind_metrics, evaluate
-from vifspec.training.guards import EarlyStopper, GuardState
-from vifspec.training.lossmix import LossMix
-from vifspec.training.tracking import tracked_stats
+from vifspec.prepare.bindings import BindingError, Scope
+from vifspec.prepare.data import ParamsError, batches, build_model, load_bundle, split_fields, to_device
+from vifspec.executor.evaluate import bind_metrics, evaluate
+from vifspec.executor.guards import EarlyStopper, GuardState
+from vifspec.executor.lossmix import LossMix
+from vifspec.executor.tracking import tracked_stats
 from vifspec.verdict import judge_results
 
 
@@ -258,7 +258,7 @@ def _finish(record: dict[str, Any], started: float, run_dir: Path) -> None:
 
 def _placed_problem(plan: Plan, exc: BindingError | ParamsError) -> SpecError:
     """The error at the spec key it concerns (file, line, key), found only now that the model exists."""
-    from vifspec.compiler import read_source
+    from vifspec.spec.source import read_source
 
     message = f"{exc} (in scope: {', '.join(exc.in_scope)})" if isinstance(exc, BindingError) else str(exc)
     return SpecError(read_source(plan.spec_path).problem(exc.table, message))

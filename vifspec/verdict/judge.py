@@ -15,10 +15,12 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Mapping
 
 from vifspec.errors import SpecError, did_you_mean
 from vifspec.expr import FAIL, PASS, BoundRef, ExprError, Lookup, Row, evaluate, parse
+from vifspec.spec.schema import Spec
 
 PASSED, FAILED = "PASSED", "FAILED"
 FAILED_RUN_STATUSES = ("diverged", "collapsed", "crashed")
@@ -242,3 +244,33 @@ def _table_problems(where: str, table: Any) -> list[str]:
 
 def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
+
+
+# ------------------------------------------------------------------------------ spec judgement
+
+
+def judge_spec(spec: Spec | str | Path, results: dict[str, Any]) -> Any:
+    """The verdict of ``results`` (judge's JSON shape) against a spec's criteria and gates."""
+    from vifspec.compiler import load_spec
+
+    if not isinstance(spec, Spec):
+        _, spec = load_spec(spec)
+    gates = {name: gate.model_dump() for name, gate in spec.gates.items()}
+    arm = spec.baseline.arm if spec.baseline else None
+    if arm and "baseline" not in results and isinstance(results.get("arms"), dict) and arm in results["arms"]:
+        results = {**results, "baseline": results["arms"][arm]}  # the baseline is one of the arms
+    return judge_results(spec.criteria, gates, results, arms=set(spec.arms) or None)
+
+def result_directions(spec: Spec, results: dict[str, Any], registry: Any = None) -> dict[str, bool]:
+    """Directions of the metrics named in a results file: by their [metric] fn, else by registry name."""
+    from vifspec.registry import default_registry
+
+    registry = registry or default_registry()
+    names = {m for table in (results.get("metrics") or {}).values() if isinstance(table, dict) for m in table}
+    out = {}
+    for name in names:
+        fn = spec.metric[name].fn if name in spec.metric else name
+        if registry.has("metric", fn):
+            out[name] = registry.get("metric", fn).higher_is_better
+    return out
+

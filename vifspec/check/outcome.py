@@ -19,9 +19,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from vifspec.compiler import Source, Variant, expand_variants, load_spec
+from vifspec.compiler import Variant, expand_variants, load_spec
+from vifspec.spec.source import Source
 from vifspec.errors import Problem, SpecError
-from vifspec.plan import criteria_hash
+from vifspec.compiler.plan import criteria_hash
 from vifspec.records import FAILED_STATUSES, find_records, load_record, results_of, write_record
 from vifspec.registry import Registry, default_registry
 from vifspec.spec import Spec

@@ -13,7 +13,8 @@ from typing import Any, Iterator
 from vifspec import expr
 from vifspec.errors import Problem, SpecError, did_you_mean
 from vifspec.registry import Registry
-from vifspec.spec import Spec
+from vifspec.spec.overrides import leaf_paths, override_keys, settable
+from vifspec.spec.schema import Spec
 
 FILE_LOADERS = {".npz": "npz", ".pt": "pt", ".csv": "csv", ".parquet": "parquet"}
 
@@ -41,7 +42,7 @@ def dataset_name(source_value: str) -> str:
 def produced_metrics(spec: Spec, doc: dict[str, Any] | None = None) -> dict[str, set[str]]:
     """Split -> every metric name a run of this spec (any variant) reports on it, losses included."""
     terms = set(spec.loss)
-    terms |= {k.split(".")[1] for _, k in _override_keys(doc or {}) if k.startswith("loss.") and k.count(".") >= 2}
+    terms |= {k.split(".")[1] for _, k in override_keys(doc or {}) if k.startswith("loss.") and k.count(".") >= 2}
     auto = {"loss"} | {f"loss.{t}" for t in terms} if spec.trainable else set()
     return {split: set(names) | auto for split, names in spec.metrics.items()}
 
@@ -168,11 +169,11 @@ def _check_overrides(spec: Spec, source: Any) -> Iterator[Problem]:
     if not spec.trainable:
         yield from _verdict_only_expansion(spec, source, used)
         return
-    leaves = set(_leaf_paths(source.doc))
-    overrides = list(_override_keys(source.doc))
+    leaves = set(leaf_paths(source.doc))
+    overrides = list(override_keys(source.doc))
     for at, key in overrides:
         siblings = {k for a, k in overrides if a[:2] == at[:2]}
-        if not _settable(key) or _orphan_term(key, siblings, source.doc):
+        if not settable(key) or _orphan_term(key, siblings, source.doc):
             yield source.problem(at, f"'{key}' does not exist in the spec{did_you_mean(key, leaves)}")
 
 
@@ -192,41 +193,6 @@ def _orphan_term(key: str, siblings: set[str], doc: dict[str, Any]) -> bool:
     if parts[0] not in ("loss", "metric") or len(parts) < 3 or parts[1] in doc.get(parts[0], {}):
         return False
     return f"{parts[0]}.{parts[1]}.fn" not in siblings
-
-
-def _override_keys(doc: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str]]:
-    from vifspec.compiler import RESERVED_VARIANT_KEYS, flatten
-
-    for name, table in doc.get("arms", {}).items():
-        yield from ((("arms", name, k), k) for k in flatten(table))
-    for name, table in doc.get("variants", {}).items():
-        yield from ((("variants", name, k), k) for k in flatten(table) if k not in RESERVED_VARIANT_KEYS)
-    for axis, values in doc.get("sweep", {}).items():
-        linked = [k for v in values if isinstance(v, dict) for k in flatten(v) if k != "label"]
-        yield from ((("sweep", axis), k) for k in (linked or [axis]))
-
-
-def _settable(key: str) -> bool:
-    """A dotted key may be overridden when the schema has it (a new loss term, any params/inputs key)."""
-    from vifspec.compiler import schema_child
-
-    annotation: Any = Spec
-    for part in key.split("."):
-        annotation = schema_child(annotation, part)
-        if annotation is None:
-            return False
-    return True
-
-
-def _leaf_paths(doc: dict[str, Any], prefix: str = "") -> Iterator[str]:
-    for key, value in doc.items():
-        if key in ("arms", "sweep", "variants") and not prefix:
-            continue
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict):
-            yield from _leaf_paths(value, dotted + ".")
-        else:
-            yield dotted
 
 
 def _at_column(source: Any, problem: Problem, text: str, col: int | None) -> Problem:

@@ -28,7 +28,7 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
-from vifspec.expr_ast import (
+from vifspec.expr.ast import (
     Arith,
     BoundRef,
     Call,
@@ -43,12 +43,7 @@ from vifspec.expr_ast import (
     Unary,
     walk,
 )
-from vifspec.expr_parser import parse
-
-__all__ = [
-    "BoundRef", "Expr", "ExprError", "Lookup", "Outcome", "Ref", "Row",
-    "PASS", "FAIL", "MISSING", "MIXED", "compare", "evaluate", "gap_text", "parse",
-]
+from vifspec.expr.parser import parse
 
 PASS, FAIL, MISSING, MIXED = "PASS", "FAIL", "MISSING", "MIXED"
 REL_TOL, ABS_TOL = 1e-9, 1e-12

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from vifspec.compiler import expand_variants, load_spec, plans_for, select_variants
 from vifspec.errors import SpecError
-from vifspec.plan import Plan
+from vifspec.compiler.plan import Plan
 from vifspec.records import FINISHED, atomic_write_text, load_record, write_record
 from vifspec.registry import Registry, default_registry
 from vifspec.report import render_experiment_report, render_run_report
@@ -73,7 +73,7 @@ def run_spec(path: str, options: RunOptions, say: Callable[[str], None] = print,
     """Compile and run every selected plan of the spec at ``path``; write records and reports."""
     registry = registry or default_registry()
     source, spec, variants, plans = compile_run(path, options, registry)
-    from vifspec.executor import run_plan  # imports torch
+    from vifspec.executor.run import run_plan  # imports torch
 
     baseline = resolve_baseline(spec, source.path, options, say, registry)
     summary = RunSummary(spec.experiment.id)

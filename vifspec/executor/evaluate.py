@@ -10,9 +10,9 @@ import torch
 
 from vifspec.registry import Registry
 from vifspec.spec import MetricDef
-from vifspec.training.bindings import BindingError, Scope, call_bound
-from vifspec.training.data import Fields, batches
-from vifspec.training.lossmix import LossMix
+from vifspec.prepare.bindings import BindingError, Scope, call_bound
+from vifspec.prepare.data import Fields, batches
+from vifspec.executor.lossmix import LossMix
 
 
 @dataclass

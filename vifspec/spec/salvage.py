@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from vifspec.spec import Spec
+from vifspec.spec.schema import Spec, schema_child, schema_model
 
 ROUNDS = 4
 TRAINING_TABLES = ("data", "model", "train")
@@ -52,8 +52,6 @@ def _location(err: dict[str, Any]) -> tuple[Any, ...]:
 
 def _placeholder(doc: dict[str, Any], loc: tuple[Any, ...]) -> bool:
     """Put 1 in place of a bad value of a required number (epochs, patience): the table stays checkable."""
-    from vifspec.compiler import schema_child, schema_model
-
     annotation: Any = Spec
     parent: Any = None
     for part in loc:

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from vifspec.training.data import Fields
+from vifspec.prepare.data import Fields
 
 
 class BindingError(Exception):

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict
 from typing import Callable
 
-from vifspec.check import AMENDED, ERROR, FAILED_RECORD, SKIPPED, CheckOutcome, RecordCheck
+from vifspec.check.outcome import AMENDED, ERROR, FAILED_RECORD, SKIPPED, CheckOutcome, RecordCheck
 from vifspec.errors import Problem
 
 GITHUB_TITLE = "vifspec check"

@@ -7,7 +7,7 @@ than one table at a time (references between tables, component names) live in th
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, Union
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -232,3 +232,35 @@ class Spec(Strict):
             if not re.match(SPLIT_NAME, split):
                 raise ValueError(f"split name {split!r} must be a plain identifier")
         return metrics
+
+
+# -- the schema walk: one step down a key path, for messages and override checks -------------
+
+
+def schema_child(annotation: Any, part: Any) -> Any:
+    """The annotation one step down ``part`` (a model field, a dict value, a list item), or None."""
+    if annotation is Any:
+        return Any
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(part) if isinstance(part, str) else None
+        return field.annotation if field else None
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is dict:
+        return args[1]
+    if origin is list:
+        return args[0]
+    for arg in args:
+        child = schema_child(arg, part)
+        if child is not None:
+            return child
+    return None
+
+
+def schema_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        model = schema_model(arg)
+        if model is not None:
+            return model
+    return None

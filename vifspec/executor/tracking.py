@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from vifspec.spec import Track
-from vifspec.training.bindings import BindingError
+from vifspec.prepare.bindings import BindingError
 
 STATS = ("mean", "std", "min", "max")
 

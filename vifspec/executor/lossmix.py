@@ -9,7 +9,7 @@ import torch
 
 from vifspec.registry import Registry
 from vifspec.spec import LossTerm
-from vifspec.training.bindings import Scope, call_bound
+from vifspec.prepare.bindings import Scope, call_bound
 
 
 def schedule_factor(term: LossTerm, epoch: int) -> float:

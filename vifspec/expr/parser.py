@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from vifspec.expr_ast import (
+from vifspec.expr.ast import (
     BOOLEAN_NODES,
     Arith,
     Call,

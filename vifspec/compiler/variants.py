@@ -1,0 +1,86 @@
+"""Expansion of a spec into variants: one per arm, sweep point or declared variant (else ``main``)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from vifspec.errors import Problem, SpecError, did_you_mean
+from vifspec.spec.overrides import RESERVED_VARIANT_KEYS, flatten
+from vifspec.spec.schema import Spec
+from vifspec.spec.source import Source
+from vifspec.spec.validate import validate
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    spec: Spec
+    overrides: dict[str, Any]
+    group: str | None = None
+    arm: str | None = None
+    description: str = ""
+
+
+def expand_variants(spec: Spec, source: Source) -> list[Variant]:
+    """One variant per arm, per sweep combination or per declared variant; else the spec itself ('main')."""
+    if spec.arms:
+        return [_variant(source, name, ("arms", name), flatten(o), arm=name) for name, o in spec.arms.items()]
+    if spec.variants:
+        out = []
+        for name, table in spec.variants.items():
+            overrides = {k: v for k, v in flatten(table).items() if k not in RESERVED_VARIANT_KEYS}
+            out.append(_variant(source, name, ("variants", name), overrides, group=table.get("group"),
+                                description=table.get("description", "")))
+        return out
+    if spec.sweep:
+        return [_variant(source, vid, ("sweep",), overrides) for vid, overrides in sweep_points(spec.sweep)]
+    return [Variant("main", spec, {})]
+
+
+def sweep_points(sweep: dict[str, list[Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """Cartesian product of the sweep axes. A value that is a table is a set of linked overrides."""
+    axes = []
+    for axis, values in sweep.items():
+        points = []
+        for value in values:
+            if isinstance(value, dict):
+                linked = flatten({k: v for k, v in value.items() if k != "label"})
+                label = str(value.get("label", "-".join(str(v) for v in linked.values())))
+                points.append((f"{axis}={label}", linked))
+            else:
+                points.append((f"{axis.rsplit('.', 1)[-1]}={value}", {axis: value}))
+        axes.append(points)
+    out = []
+    for combo in itertools.product(*axes):
+        vid = ",".join(label for label, _ in combo)
+        merged: dict[str, Any] = {}
+        for _, overrides in combo:
+            merged.update(overrides)
+        out.append((_safe_id(vid), merged))
+    return out
+
+
+def _variant(source: Source, vid: str, at: tuple[str, ...], overrides: dict[str, Any], **meta: Any) -> Variant:
+    spec = validate(source, overrides, at)
+    return Variant(vid, spec, overrides, **meta)
+
+
+def select_variants(variants: list[Variant], only: set[str], group: str | None, source: Source) -> list[Variant]:
+    """The variants named by ``--only`` ids and ``--group`` (all when neither is given)."""
+    ids = [v.id for v in variants]
+    unknown = [o for o in only if o not in ids]
+    if unknown:
+        raise SpecError([Problem(f"--only: no variant '{o}'{did_you_mean(o, ids)}", source.path) for o in unknown])
+    groups = sorted({v.group for v in variants if v.group})
+    if group is not None and group not in groups:
+        raise SpecError(Problem(f"--group: no group '{group}'{did_you_mean(group, groups)}; groups: {', '.join(groups) or 'none'}", source.path))
+    return [v for v in variants if (not only or v.id in only) and (group is None or v.group == group)]
+
+
+def _safe_id(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.,=@+\-]", "_", text)
+
+

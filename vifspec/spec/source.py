@@ -1,0 +1,77 @@
+"""A spec file as read: its text, the parsed TOML document and where each key is written.
+
+A TOML syntax error becomes a :class:`SpecError` at its line and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable
+
+from vifspec.errors import Problem, SpecError
+from vifspec.spec.positions import Positions
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_TOML_ERROR_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_AT_END = re.compile(r"\(at end of document\)")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A spec file as read: its text, the parsed document and where each key is written."""
+
+    path: str
+    text: str
+    doc: dict[str, Any]
+
+    @cached_property
+    def positions(self) -> Positions:
+        """Key positions, scanned only when a problem needs placing (a valid spec never pays for it)."""
+        return Positions(self.text)
+
+    def problem(self, key_path: Iterable[str | int], message: str) -> Problem:
+        key_path = tuple(key_path)
+        line, col = self.positions.find(key_path)
+        key = ".".join(str(k) for k in key_path) or None
+        return Problem(message, self.path, line, col, key)
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+def read_source(path: str | Path, text: str | None = None) -> Source:
+    """Read and parse a spec file; a syntax error becomes a SpecError at its line and column."""
+    path = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SpecError(Problem("no such file", path)) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SpecError(Problem(f"cannot read: {exc}", path)) from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        at = _TOML_ERROR_AT.search(message)
+        line, col = (int(at.group(1)), int(at.group(2))) if at else _end_of(text)
+        message = _TOML_ERROR_AT.sub("", _TOML_AT_END.sub("at end of file", message)).strip()
+        raise SpecError(Problem(f"TOML syntax error: {message}", path, line, col)) from None
+    return Source(path, text, doc)
+
+
+def _end_of(text: str) -> tuple[int, int]:
+    """Line and column just after the last character of ``text`` (where "end of document" errors are)."""
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
