@@ -251,7 +251,12 @@ def list_command(kind: str | None) -> None:
         for c in registry.components(plural.rstrip("s") if plural != "losses" else "loss"):
             direction = "" if c.higher_is_better is None else (" (higher is better)" if c.higher_is_better else " (lower is better)")
             inputs = f"({', '.join(c.inputs)})" if c.inputs else ""
-            click.echo(f"  {c.name}{inputs}{direction}  {c.summary}")
+            facts = [f"unit {c.unit}"] if c.kind == "metric" and c.unit != "number" else []
+            facts += ["diagnostic"] if c.diagnostic else []
+            facts += ["trivial baseline"] if c.trivial else []
+            facts += [f"reads {', '.join(c.suffixes)}"] if c.suffixes else []
+            extra = f" [{'; '.join(facts)}]" if facts else ""
+            click.echo(f"  {c.name}{inputs}{direction}{extra}  {c.summary}")
 
 
 @main.command()

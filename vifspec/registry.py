@@ -17,8 +17,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import PurePath
 from typing import Any, Callable
 
 from vifspec.errors import SpecError, did_you_mean
@@ -33,9 +34,45 @@ class RegistrationError(SpecError):
     """A plugin declared a component wrongly (raised when it registers)."""
 
 
+UNITS = ("number", "rate", "ms")
+# The options each kind of component may declare beyond its target and summary (pluggy's rule: an
+# option nothing reads is rejected when the component registers).
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "loss": ("inputs",),
+    "metric": ("inputs", "higher_is_better", "unit", "diagnostic", "per_example", "alert"),
+    "model": ("trivial",),
+    "dataset": ("suffixes",),
+}
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A warning a metric raises in reports when its value is ``above`` or ``below`` a threshold
+    (an ``overlap`` above 5% is a leaked evaluation; a ``score_spread`` below 0.05 a probability collapse)."""
+
+    title: str
+    text: str
+    above: float | None = None
+    below: float | None = None
+
+    def fires(self, value: float) -> bool:
+        return (self.above is not None and value > self.above) or (self.below is not None and value < self.below)
+
+    @property
+    def threshold(self) -> tuple[str, float]:
+        return (">", self.above) if self.above is not None else ("<", self.below)  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class Component:
-    """A registered component: where it lives and what the compiler may rely on."""
+    """A registered component: where it lives and what the compiler may rely on.
+
+    Metric facts (declared once, here): ``higher_is_better``; ``unit`` -- ``"rate"`` (a share in
+    [0, 1], shown as % and differences as pp), ``"ms"`` or ``"number"``; ``diagnostic`` -- a
+    measurement about the run (overlap, latency, spread), not a result a model is ranked on;
+    ``per_example`` -- a function of independent examples along the first dimension of its inputs,
+    so resampling the examples gives its sampling distribution; ``alert`` -- a report warning.
+    """
 
     kind: str
     name: str
@@ -43,7 +80,12 @@ class Component:
     inputs: tuple[str, ...] = ()
     higher_is_better: bool | None = None
     summary: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    unit: str = "number"
+    diagnostic: bool = False
+    per_example: bool = False
+    alert: Alert | None = None
+    trivial: bool = False
+    suffixes: tuple[str, ...] = ()
 
     def load(self) -> Any:
         """Import the object (first use only) and check it against its declaration."""
@@ -64,21 +106,14 @@ class Registry:
     def __init__(self) -> None:
         self._components: dict[str, dict[str, Component]] = {kind: {} for kind in KINDS}
 
-    def add(
-        self,
-        kind: str,
-        name: str,
-        target: str | Callable[..., Any],
-        *,
-        inputs: tuple[str, ...] | list[str] = (),
-        higher_is_better: bool | None = None,
-        summary: str = "",
-        **extra: Any,
-    ) -> Component:
+    def add(self, kind: str, name: str, target: str | Callable[..., Any], *, summary: str = "", **options: Any) -> Component:
         """Declare a component. Raises :class:`RegistrationError` at once if the declaration is wrong.
 
-        ``inputs`` are the parameter names a spec binds to model outputs or batch fields
-        (required for losses and metrics); ``higher_is_better`` is required for metrics.
+        Options by kind (anything else is an error): a loss declares ``inputs``, the parameter
+        names a spec binds to model outputs or batch fields; a metric declares ``inputs`` and
+        ``higher_is_better`` (both required), and may declare ``unit``, ``diagnostic``,
+        ``per_example`` and ``alert`` (see :class:`Component`); a model may declare ``trivial=True``
+        (a baseline without trainable parameters); a dataset may declare the file ``suffixes`` it reads.
         """
         if kind not in KINDS:
             raise RegistrationError(f"unknown component kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -90,12 +125,7 @@ class Registry:
             raise RegistrationError(f"{kind} '{name}': target {target!r} is not of the form 'package.module:object'")
         if not isinstance(target, str) and not callable(target):
             raise RegistrationError(f"{kind} '{name}': target must be 'module:object' or a callable")
-        inputs = tuple(inputs)
-        if kind in ("loss", "metric") and (not inputs or not all(isinstance(i, str) for i in inputs)):
-            raise RegistrationError(f"{kind} '{name}': declare its input names, e.g. inputs=('preds', 'target')")
-        if kind == "metric" and not isinstance(higher_is_better, bool):
-            raise RegistrationError(f"metric '{name}': declare higher_is_better=True or False")
-        component = Component(kind, name, target, inputs, higher_is_better, summary, dict(extra))
+        component = Component(kind, name, target, summary=summary, **_options(kind, name, options))
         self._components[kind][name] = component
         return component
 
@@ -117,18 +147,69 @@ class Registry:
     def has(self, kind: str, name: str) -> bool:
         return name in self._components[kind]
 
+    def dataset_name(self, source: str) -> str:
+        """The dataset a ``[data].source`` names: a file path maps to the loader declaring its suffix."""
+        if ":" in source:
+            return source
+        suffix = PurePath(source).suffix.lower()
+        loader = next((c for c in self.components("dataset") if suffix and suffix in c.suffixes), None)
+        return loader.name if loader else source
+
+
+def _options(kind: str, name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The declared options, checked for this kind (unknown options and wrong values are errors)."""
+    where = f"{kind} '{name}'"
+    unknown = sorted(set(options) - set(OPTIONS[kind]))
+    if unknown:
+        raise RegistrationError(f"{where}: unknown option(s) {', '.join(unknown)}; a {kind} declares {', '.join(OPTIONS[kind])}")
+    out = dict(options)
+    if "inputs" in out or kind in ("loss", "metric"):
+        inputs = out.get("inputs", ())
+        if isinstance(inputs, str) or not inputs or not all(isinstance(i, str) and i.isidentifier() for i in inputs):
+            raise RegistrationError(f"{where}: declare its input names, e.g. inputs=('preds', 'target')")
+        out["inputs"] = tuple(inputs)
+    if kind == "metric":
+        if not isinstance(out.get("higher_is_better"), bool):
+            raise RegistrationError(f"metric '{name}': declare higher_is_better=True or False")
+        if out.get("unit", "number") not in UNITS:
+            raise RegistrationError(f"{where}: unit must be one of {', '.join(UNITS)}, got {out['unit']!r}")
+        for flag in ("diagnostic", "per_example"):
+            if not isinstance(out.get(flag, False), bool):
+                raise RegistrationError(f"{where}: {flag} must be True or False")
+        if out.get("alert") is not None and not isinstance(out["alert"], Alert):
+            raise RegistrationError(f"{where}: alert must be a vifspec.registry.Alert")
+    if kind == "model" and not isinstance(out.get("trivial", False), bool):
+        raise RegistrationError(f"{where}: trivial must be True or False")
+    if kind == "dataset":
+        suffixes = out.get("suffixes", ())
+        if isinstance(suffixes, str) or not all(isinstance(x, str) and x.startswith(".") for x in suffixes):
+            raise RegistrationError(f"{where}: suffixes must be a tuple of file suffixes such as ('.csv',)")
+        out["suffixes"] = tuple(x.lower() for x in suffixes)
+    return out
+
 
 def component_from_object(kind: str, target: str, obj: Any) -> Component:
     """Describe an object named by import path from its signature and attributes.
 
-    A metric must carry ``higher_is_better``; inputs default to the parameters without defaults.
+    A metric must carry ``higher_is_better``; it may carry ``unit``, ``diagnostic`` and
+    ``per_example`` the same way (or all of them in a ``__vifspec__`` dict). Inputs default to the
+    parameters without defaults.
     """
-    declared = getattr(obj, "__vifspec__", {})
-    inputs = tuple(declared.get("inputs", ()) or _required_parameters(obj))
-    hib = declared.get("higher_is_better", getattr(obj, "higher_is_better", None))
-    if kind == "metric" and not isinstance(hib, bool):
+    declared = dict(getattr(obj, "__vifspec__", {}) or {})
+    for fact in ("higher_is_better", "unit", "diagnostic", "per_example"):
+        if fact not in declared and hasattr(obj, fact) and not isinstance(obj, type):
+            declared[fact] = getattr(obj, fact)
+    summary = (obj.__doc__ or "").strip().split("\n")[0]
+    if kind not in ("loss", "metric"):
+        return Component(kind, target, obj, summary=summary)
+    if kind == "metric" and not isinstance(declared.get("higher_is_better"), bool):
         raise SpecError(f"metric '{target}' must declare higher_is_better (an attribute set to True or False)")
-    return Component(kind, target, obj, inputs if kind in ("loss", "metric") else (), hib, (obj.__doc__ or "").strip())
+    declared.setdefault("inputs", _required_parameters(obj))
+    wanted = {k: v for k, v in declared.items() if k in OPTIONS[kind]}
+    try:
+        return Component(kind, target, obj, summary=summary, **_options(kind, target, wanted))
+    except RegistrationError as exc:
+        raise SpecError(str(exc)) from None
 
 
 def _import(target: str) -> Any:

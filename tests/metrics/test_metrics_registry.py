@@ -25,7 +25,9 @@ def test_every_registered_metric_loads_and_declares_its_direction(registry: Regi
     for component in components:
         fn = component.load()
         assert isinstance(component.higher_is_better, bool)
-        assert fn.higher_is_better is component.higher_is_better, component.name
+        public = getattr(metrics, fn.__name__)  # the public function carries the one declaration's facts
+        assert public is fn and public.higher_is_better is component.higher_is_better, component.name
+        assert public.unit == component.unit, component.name
         direction = "Higher is better." if component.higher_is_better else "Lower is better."
         assert "Reference:" in fn.__doc__ and direction in " ".join(fn.__doc__.split()), component.name
 

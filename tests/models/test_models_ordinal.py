@@ -134,4 +134,4 @@ def test_registry_entries_load():
     ordinal_pkg.register(registry)
     assert registry.get("model", "ordinal_critic").load() is OrdinalCritic
     majority = registry.get("model", "ordinal_majority")
-    assert majority.load() is Majority and majority.extra == {"trivial": True}
+    assert majority.load() is Majority and majority.trivial is True

@@ -77,4 +77,4 @@ def test_registry_entries_load():
     tabular_pkg.register(registry)
     assert registry.get("model", "embed_mlp").load() is EmbeddingMLP
     prior = registry.get("model", "tabular_prior")
-    assert prior.load() is Prior and prior.extra == {"trivial": True}
+    assert prior.load() is Prior and prior.trivial is True

@@ -7,7 +7,6 @@ registry declarations, never imported (except user objects named by import path)
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Iterator
 
 from vifspec import expr
@@ -16,7 +15,6 @@ from vifspec.registry import Registry
 from vifspec.spec.overrides import leaf_paths, override_keys, settable
 from vifspec.spec.schema import Spec
 
-FILE_LOADERS = {".npz": "npz", ".pt": "pt", ".csv": "csv", ".parquet": "parquet"}
 
 
 def check_spec(spec: Spec, source: Any, registry: Registry) -> list[Problem]:
@@ -33,12 +31,6 @@ def check_spec(spec: Spec, source: Any, registry: Registry) -> list[Problem]:
     ]
 
 
-def dataset_name(source_value: str) -> str:
-    """The dataset component a ``[data].source`` names (a file path maps to its loader)."""
-    suffix = Path(source_value).suffix.lower()
-    return FILE_LOADERS.get(suffix, source_value) if ":" not in source_value else source_value
-
-
 def produced_metrics(spec: Spec, doc: dict[str, Any] | None = None) -> dict[str, set[str]]:
     """Split -> every metric name a run of this spec (any variant) reports on it, losses included."""
     terms = set(spec.loss)
@@ -50,7 +42,7 @@ def produced_metrics(spec: Spec, doc: dict[str, Any] | None = None) -> dict[str,
 def _check_components(spec: Spec, source: Any, registry: Registry) -> Iterator[Problem]:
     wanted: list[tuple[str, str, tuple[Any, ...]]] = []
     if spec.data is not None:
-        wanted.append(("dataset", dataset_name(spec.data.source), ("data", "source")))
+        wanted.append(("dataset", registry.dataset_name(spec.data.source), ("data", "source")))
         wanted.append(("model", spec.model.name, ("model", "name")))
     wanted += [("loss", t.fn, ("loss", n, "fn")) for n, t in spec.loss.items()]
     wanted += [("metric", m.fn, ("metric", n, "fn")) for n, m in spec.metric.items()]

@@ -21,36 +21,48 @@ _MODULES = {
 }
 
 __all__ = sorted(name for names in _MODULES.values() for name in names)
-__getattr__ = lazy_exports(__name__, {name: module for module, names in _MODULES.items() for name in names})
+_FUNCTION_MODULE = {name: module for module, names in _MODULES.items() for name in names}
 
 
 class _Entry(NamedTuple):
+    """One metric's declaration: the single place its facts are written (see vifspec.registry.Component)."""
+
     name: str
     function: str
     inputs: tuple[str, ...]
     higher_is_better: bool
     summary: str
+    unit: str = "number"
+    per_example: bool = True
+    diagnostic: bool = False
+    alert: Any = None
 
 
 _PAIR = ("preds", "target")
 _SCORED = ("scores", "target")
 _CALIBRATION = ("probs", "target")
+RATE = "rate"
+_LEAK = {"title": "Leaked evaluation", "above": 0.05,
+         "text": "the evaluation items overlap the training items, so these numbers do not measure generalisation"}
+_COLLAPSE = {"title": "Probability collapse", "below": 0.05,
+             "text": "predictions are clustered in a narrow band and carry little ranking signal"}
 
 _ENTRIES = (
-    _Entry("accuracy", "ordinal:accuracy", _PAIR, True, "share of exact label matches"),
+    _Entry("accuracy", "ordinal:accuracy", _PAIR, True, "share of exact label matches", RATE),
     _Entry("mae", "ordinal:mae", _PAIR, False, "mean absolute error"),
     _Entry("mse", "ordinal:mse", _PAIR, False, "mean squared error"),
     _Entry("qwk", "ordinal:qwk", _PAIR, True, "quadratic weighted kappa of ordinal labels"),
     _Entry("qwk_per_dim", "ordinal:qwk_per_dim", _PAIR, True, "QWK per column of [N, D] labels, plus their mean"),
-    _Entry("class_recall", "ordinal:class_recall", _PAIR, True, "recall of the class `cls` (e.g. -1 recall)"),
-    _Entry("minority_recall", "ordinal:minority_recall", _PAIR, True, "mean recall over all but the majority class"),
-    _Entry("hedging", "ordinal:hedging", ("preds",), False, "share of predictions equal to the neutral class"),
+    _Entry("class_recall", "ordinal:class_recall", _PAIR, True, "recall of the class `cls` (e.g. -1 recall)", RATE),
+    _Entry("minority_recall", "ordinal:minority_recall", _PAIR, True, "mean recall over all but the majority class", RATE),
+    _Entry("hedging", "ordinal:hedging", ("preds",), False, "share of predictions equal to the neutral class", RATE),
     _Entry("pearson", "correlation:pearson", _PAIR, True, "Pearson correlation"),
     _Entry("spearman", "correlation:spearman", _PAIR, True, "Spearman rank correlation (average ranks for ties)"),
     _Entry("auc", "binary:auroc", _SCORED, True, "area under the ROC curve (scores or logits)"),
-    _Entry("precision", "binary:precision", _SCORED, True, "precision of probabilities >= threshold"),
-    _Entry("recall", "binary:recall", _SCORED, True, "recall of probabilities >= threshold"),
-    _Entry("score_spread", "binary:score_spread", ("scores",), True, "P95 - P5 of probabilities (collapse if tiny)"),
+    _Entry("precision", "binary:precision", _SCORED, True, "precision of probabilities >= threshold", RATE),
+    _Entry("recall", "binary:recall", _SCORED, True, "recall of probabilities >= threshold", RATE),
+    _Entry("score_spread", "binary:score_spread", ("scores",), True, "P95 - P5 of probabilities (collapse if tiny)",
+           diagnostic=True, alert=_COLLAPSE),
     _Entry("calibration", "confidence:calibration", _CALIBRATION, True, "rank correlation of uncertainty and error"),
     _Entry("ece", "confidence:ece", _CALIBRATION, False, "expected calibration error (uniform bins, L1)"),
     _Entry("mean_value", "distribution:mean_value", ("x",), True, "mean of an output"),
@@ -75,17 +87,35 @@ _ENTRIES = (
         "bins_delta", "sequence:bins_delta", ("preds", "target", "last"), True,
         "worst gain over copy-last across forward-distinctness bins",
     ),
-    _Entry("recall_at_k", "retrieval:recall_at_k", _PAIR, True, "share of queries whose own item is in the top k"),
+    _Entry("recall_at_k", "retrieval:recall_at_k", _PAIR, True, "share of queries whose own item is in the top k", RATE),
     _Entry(
         "contain_at_k", "retrieval:contain_at_k", ("preds", "target", "groups"), True,
-        "share of queries with an item of their group in the top k",
+        "share of queries with an item of their group in the top k", RATE,
     ),
-    _Entry("overlap", "retrieval:overlap", ("ids", "reference_ids"), False, "share of ids also in reference_ids"),
+    _Entry("overlap", "retrieval:overlap", ("ids", "reference_ids"), False, "share of ids also in reference_ids", RATE,
+           per_example=False, diagnostic=True, alert=_LEAK),
 )
+_FACTS = {entry.function.split(":")[1]: entry for entry in _ENTRIES}
+
+
+def __getattr__(name: str) -> Any:
+    """``from vifspec.metrics import auroc``: the function, carrying its declared facts as attributes
+    (``auroc.higher_is_better``, ``auroc.unit``), as torchmetrics' metrics do."""
+    function = _lazy(name)
+    entry = _FACTS.get(name)
+    if entry is not None:
+        function.higher_is_better = entry.higher_is_better
+        function.unit = entry.unit
+    return function
+
+
+_lazy = lazy_exports(__name__, _FUNCTION_MODULE)
 
 
 def register(registry: Any) -> None:
     """Declare every built-in metric in ``registry`` (torch-free)."""
+    from vifspec.registry import Alert
+
     for entry in _ENTRIES:
         registry.add(
             "metric",
@@ -94,4 +124,8 @@ def register(registry: Any) -> None:
             inputs=entry.inputs,
             higher_is_better=entry.higher_is_better,
             summary=entry.summary,
+            unit=entry.unit,
+            per_example=entry.per_example,
+            diagnostic=entry.diagnostic,
+            alert=Alert(**entry.alert) if entry.alert else None,
         )

@@ -6,22 +6,9 @@ of its first tensor input and returns one Python float (a single host sync).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Sequence
 
 import torch
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def metric(*, higher_is_better: bool) -> Callable[[F], F]:
-    """Mark a function as a metric by giving it its direction (``fn.higher_is_better``)."""
-
-    def mark(fn: F) -> F:
-        fn.higher_is_better = higher_is_better  # type: ignore[attr-defined]
-        return fn
-
-    return mark
-
 
 def as_tensor(x: Any, device: torch.device | None = None) -> torch.Tensor:
     """A tensor on ``device`` (default: where ``x`` already is; array-likes go to the CPU)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from vifspec.metrics._common import as_float, as_pair, average_ranks, float_dtype, metric, quantiles, to_float
+from vifspec.metrics._common import as_float, as_pair, average_ranks, float_dtype, quantiles, to_float
 
 
 def _scores_and_positives(scores: Any, target: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -18,7 +18,6 @@ def _scores_and_positives(scores: Any, target: Any) -> tuple[torch.Tensor, torch
     return s, t > 0
 
 
-@metric(higher_is_better=True)
 def auroc(scores: Any, target: Any) -> float:
     """Area under the ROC curve, as the Mann-Whitney U statistic of the positives' ranks.
 
@@ -43,7 +42,6 @@ def _confusion(scores: Any, target: Any, threshold: float) -> tuple[torch.Tensor
     return (predicted & positive).sum().to(dtype), predicted.sum().to(dtype), positive.sum().to(dtype)
 
 
-@metric(higher_is_better=True)
 def precision(scores: Any, target: Any, threshold: float = 0.5) -> float:
     """Precision ``TP / (TP + FP)`` of the predictions ``scores >= threshold``.
 
@@ -55,7 +53,6 @@ def precision(scores: Any, target: Any, threshold: float = 0.5) -> float:
     return to_float(true_positives / predicted)
 
 
-@metric(higher_is_better=True)
 def recall(scores: Any, target: Any, threshold: float = 0.5) -> float:
     """Recall ``TP / (TP + FN)`` of the predictions ``scores >= threshold`` (see :func:`precision`).
 
@@ -66,7 +63,6 @@ def recall(scores: Any, target: Any, threshold: float = 0.5) -> float:
     return to_float(true_positives / actual)
 
 
-@metric(higher_is_better=True)
 def score_spread(scores: Any) -> float:
     """Spread of predicted probabilities: ``P95(scores) - P5(scores)`` (linear-interpolated percentiles).
 

@@ -18,7 +18,6 @@ from vifspec.metrics._common import (
     average_ranks,
     common_device,
     float_dtype,
-    metric,
     pearson_1d,
     to_float,
 )
@@ -44,7 +43,6 @@ def _top_label(p: torch.Tensor, t: torch.Tensor, binary: bool, first_label: int)
     return confidence, error
 
 
-@metric(higher_is_better=True)
 def calibration(probs: Any, target: Any, first_label: int = 0) -> float:
     """Uncertainty-error calibration: Spearman correlation between uncertainty and error.
 
@@ -61,7 +59,6 @@ def calibration(probs: Any, target: Any, first_label: int = 0) -> float:
     return to_float(pearson_1d(average_ranks(1 - confidence), average_ranks(error)))
 
 
-@metric(higher_is_better=False)
 def ece(probs: Any, target: Any, n_bins: int = 15, first_label: int = 0) -> float:
     """Expected calibration error with ``n_bins`` uniform confidence bins on [0, 1] (L1 norm).
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from vifspec.metrics._common import as_float, as_pair, average_ranks, metric, pearson_1d, to_float
+from vifspec.metrics._common import as_float, as_pair, average_ranks, pearson_1d, to_float
 
 
-@metric(higher_is_better=True)
 def pearson(preds: Any, target: Any) -> float:
     """Pearson correlation: ``cov(p, t) / (std(p) std(t))``.
 
@@ -17,7 +16,6 @@ def pearson(preds: Any, target: Any) -> float:
     return to_float(pearson_1d(p, t))
 
 
-@metric(higher_is_better=True)
 def spearman(preds: Any, target: Any) -> float:
     """Spearman rank correlation: the Pearson correlation of the ranks of ``preds`` and ``target``.
 

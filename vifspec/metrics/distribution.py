@@ -11,14 +11,13 @@ from typing import Any
 
 import torch
 
-from vifspec.metrics._common import as_float, as_pair, metric, quantiles, to_float
+from vifspec.metrics._common import as_float, as_pair, quantiles, to_float
 
 
 def _cv(x: torch.Tensor) -> torch.Tensor:
     return x.std(correction=0) / x.mean().abs()
 
 
-@metric(higher_is_better=True)
 def mean_value(x: Any) -> float:
     """Mean of all values: ``sum(x) / N``.
 
@@ -27,7 +26,6 @@ def mean_value(x: Any) -> float:
     return to_float(as_float(x).mean())
 
 
-@metric(higher_is_better=True)
 def dispersion_std(x: Any) -> float:
     """Population standard deviation ``sqrt(mean((x - mean(x))^2))`` (``numpy.std``).
 
@@ -37,7 +35,6 @@ def dispersion_std(x: Any) -> float:
     return to_float(as_float(x).std(correction=0))
 
 
-@metric(higher_is_better=True)
 def dispersion_cv(x: Any) -> float:
     """Coefficient of variation ``std(x) / |mean(x)|`` (more differentiated values score higher).
 
@@ -47,7 +44,6 @@ def dispersion_cv(x: Any) -> float:
     return to_float(_cv(as_float(x).reshape(-1)))
 
 
-@metric(higher_is_better=True)
 def group_cv(x: Any, groups: Any) -> float:
     """Coefficient of variation of the per-group means: ``std(m_g) / |mean(m_g)|``, ``m_g = mean(x[groups == g])``.
 
@@ -62,7 +58,6 @@ def group_cv(x: Any, groups: Any) -> float:
     return to_float(_cv(sums / counts))
 
 
-@metric(higher_is_better=True)
 def conditional_ratio(x: Any, condition: Any) -> float:
     """``mean(x[condition == 1]) / mean(x[condition == 0])``; samples with other conditions are ignored.
 
@@ -74,7 +69,6 @@ def conditional_ratio(x: Any, condition: Any) -> float:
     return to_float(values[cond == 1].mean() / values[cond == 0].mean())
 
 
-@metric(higher_is_better=False)
 def percentile(x: Any, q: float = 95.0) -> float:
     """The ``q``-th percentile (0..100) with linear interpolation (``numpy.percentile`` default).
 

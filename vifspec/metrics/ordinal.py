@@ -12,10 +12,9 @@ from typing import Any, Sequence
 
 import torch
 
-from vifspec.metrics._common import as_float, as_labels, as_pair, common_device, float_dtype, metric, share, to_float
+from vifspec.metrics._common import as_float, as_labels, as_pair, common_device, float_dtype, share, to_float
 
 
-@metric(higher_is_better=True)
 def accuracy(preds: Any, target: Any) -> float:
     """Share of exact matches: ``mean(preds == target)``.
 
@@ -25,7 +24,6 @@ def accuracy(preds: Any, target: Any) -> float:
     return to_float(share(p == t))
 
 
-@metric(higher_is_better=False)
 def mae(preds: Any, target: Any) -> float:
     """Mean absolute error: ``mean(|preds - target|)`` (for ordinal labels, the mean class distance).
 
@@ -35,7 +33,6 @@ def mae(preds: Any, target: Any) -> float:
     return to_float((p - t).abs().mean())
 
 
-@metric(higher_is_better=False)
 def mse(preds: Any, target: Any) -> float:
     """Mean squared error: ``mean((preds - target)^2)``.
 
@@ -53,7 +50,6 @@ def _qwk_columns(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return 1 - observed / chance
 
 
-@metric(higher_is_better=True)
 def qwk(preds: Any, target: Any) -> float:
     """Quadratic weighted kappa (Cohen 1968) between predicted and true ordinal labels.
 
@@ -73,7 +69,6 @@ def qwk(preds: Any, target: Any) -> float:
     return to_float(_qwk_columns(p.to(dtype)[:, None], t.to(dtype)[:, None])[0])
 
 
-@metric(higher_is_better=True)
 def qwk_per_dim(preds: Any, target: Any, names: Sequence[str] | None = None) -> dict[str, float]:
     """Quadratic weighted kappa per column of [N, D] label matrices, plus their mean.
 
@@ -104,7 +99,6 @@ def _class_recalls(preds: Any, target: Any) -> tuple[torch.Tensor, torch.Tensor,
     return classes, counts, hits / counts
 
 
-@metric(higher_is_better=True)
 def class_recall(preds: Any, target: Any, cls: int) -> float:
     """Recall of one class: ``#(preds == cls and target == cls) / #(target == cls)``.
 
@@ -118,7 +112,6 @@ def class_recall(preds: Any, target: Any, cls: int) -> float:
     return to_float(((p == t) & relevant).sum().to(dtype) / relevant.sum())
 
 
-@metric(higher_is_better=True)
 def minority_recall(preds: Any, target: Any) -> float:
     """Mean recall over the minority classes: every class of ``target`` except its most frequent one.
 
@@ -136,7 +129,6 @@ def minority_recall(preds: Any, target: Any) -> float:
     return to_float(recalls[minority].mean())
 
 
-@metric(higher_is_better=False)
 def hedging(preds: Any, neutral: int = 0) -> float:
     """Share of predictions equal to the neutral class: ``mean(preds == neutral)``.
 

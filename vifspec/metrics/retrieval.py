@@ -15,7 +15,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from vifspec.metrics._common import as_tensor, as_vectors, common_device, metric, share, to_float
+from vifspec.metrics._common import as_tensor, as_vectors, common_device, share, to_float
 
 SIMILARITY_BLOCK_ELEMENTS = 1 << 24
 
@@ -49,7 +49,6 @@ def _group_hits(preds: Any, target: Any, groups: torch.Tensor | None, k: int) ->
     return torch.cat(hits) if hits else torch.zeros(0, dtype=torch.bool, device=queries.device)
 
 
-@metric(higher_is_better=True)
 def recall_at_k(preds: Any, target: Any, k: int = 1) -> float:
     """Recall@k: share of queries whose own item ``target[i]`` is among the ``k`` rows most similar to ``preds[i]``.
 
@@ -60,7 +59,6 @@ def recall_at_k(preds: Any, target: Any, k: int = 1) -> float:
     return to_float(share(_group_hits(preds, target, None, k)))
 
 
-@metric(higher_is_better=True)
 def contain_at_k(preds: Any, target: Any, groups: Any, k: int = 50) -> float:
     """Contain@k: share of queries with at least one candidate of their own group in the top ``k``.
 
@@ -71,7 +69,6 @@ def contain_at_k(preds: Any, target: Any, groups: Any, k: int = 50) -> float:
     return to_float(share(_group_hits(preds, target, as_tensor(groups).reshape(-1), k)))
 
 
-@metric(higher_is_better=False)
 def overlap(ids: Any, reference_ids: Any) -> float:
     """Leakage: share of ``ids`` that also occur in ``reference_ids`` (``mean_i 1[ids_i in reference_ids]``).
 

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from vifspec.metrics._common import as_vectors, common_device, float_dtype, metric, to_float
+from vifspec.metrics._common import as_vectors, common_device, float_dtype, to_float
 
 
 def _cosines(a: Any, b: Any, device: torch.device | None) -> torch.Tensor:
@@ -25,7 +25,6 @@ def _cosines(a: Any, b: Any, device: torch.device | None) -> torch.Tensor:
     return cos.to(float_dtype(cos.device))
 
 
-@metric(higher_is_better=True)
 def mean_cosine(preds: Any, target: Any) -> float:
     """Mean cosine similarity ``mean_i cos(p_i, t_i)`` (e.g. validation cosine, rollout cosine; seed 002).
 
@@ -34,7 +33,6 @@ def mean_cosine(preds: Any, target: Any) -> float:
     return to_float(_cosines(preds, target, common_device(preds, target)).mean())
 
 
-@metric(higher_is_better=True)
 def offset_margin(preds: Any, target: Any, last: Any) -> float:
     """Forward margin ``mean_i cos(p_i, t_i) - mean_i cos(p_i, last_i)``.
 
@@ -46,7 +44,6 @@ def offset_margin(preds: Any, target: Any, last: Any) -> float:
     return to_float(_cosines(preds, target, device).mean() - _cosines(preds, last, device).mean())
 
 
-@metric(higher_is_better=True)
 def cosine_drop(preds: Any, preds_ablated: Any, target: Any) -> float:
     """Ablation drop ``mean_i cos(p_i, t_i) - mean_i cos(p'_i, t_i)``, ``p'`` predicted from an ablated context.
 
@@ -57,7 +54,6 @@ def cosine_drop(preds: Any, preds_ablated: Any, target: Any) -> float:
     return to_float(_cosines(preds, target, device).mean() - _cosines(preds_ablated, target, device).mean())
 
 
-@metric(higher_is_better=True)
 def bins_delta(preds: Any, target: Any, last: Any, n_bins: int = 4) -> float:
     """Worst per-bin gain over copy-last, with bins by forward distinctness.
 

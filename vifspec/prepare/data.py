@@ -16,9 +16,7 @@ Fields = dict[str, torch.Tensor]
 
 def load_bundle(source: str, params: dict[str, Any], seed: int, registry: Registry) -> DataBundle:
     """Call the dataset factory named by ``[data].source`` (a file path goes to its loader)."""
-    from vifspec.compiler.checks import dataset_name
-
-    name = dataset_name(source)
+    name = registry.dataset_name(source)
     factory = registry.get("dataset", name).load()
     kwargs = dict(params)
     if name != source:

@@ -24,4 +24,4 @@ _SUMMARIES = {
 
 def register(registry: Registry) -> None:
     for name in FORMATS:
-        registry.add("dataset", name, f"vifspec.datasets.files.loaders:{name}", summary=_SUMMARIES[name])
+        registry.add("dataset", name, f"vifspec.datasets.files.loaders:{name}", summary=_SUMMARIES[name], suffixes=(f".{name}",))
