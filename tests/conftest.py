@@ -10,8 +10,38 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # makes "plugin_fixtures:obj" importable by specs
 
-from kt_fixture import TINY_KT  # noqa: E402
+from kt_fixture import ARMS_SPEC, TINY_KT  # noqa: E402
+from vifspec.records import RunRecord, read_record  # noqa: E402
+from vifspec.runner import RunOptions, run_spec  # noqa: E402
+from vifspec.starter import starter_text  # noqa: E402
 
+
+class Executed:
+    """Records produced by the executor once per test session (never hand-written JSON): the
+    starter spec (one seed), the tiny knowledge-tracing spec and the arms spec (two seeds each)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        specs = {"demo": starter_text("demo", "specs/demo.toml"), "tiny": TINY_KT, "arms": ARMS_SPEC}
+        self.records: dict[str, list[RunRecord]] = {}
+        for name, text in specs.items():
+            path = root / f"{name}.toml"
+            path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+            seeds = 1 if name == "demo" else 2
+            summary = run_spec(str(path), RunOptions(seeds=seeds, out=str(root / "runs"), progress=False), say=lambda _: None)
+            self.records[name] = summary.records
+
+    def copy(self, name: str, index: int = 0, **updates) -> RunRecord:
+        """A deep copy of one executed record with some fields replaced (metrics, status, spec path...)."""
+        return self.records[name][index].model_copy(update=updates, deep=True)
+
+    def reread(self, name: str) -> list[RunRecord]:
+        return [read_record(p) for p in sorted((self.root / "runs").rglob("record.json")) if name in str(p)]
+
+
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory) -> Executed:
+    return Executed(tmp_path_factory.mktemp("executed"))
 
 
 

@@ -11,8 +11,11 @@ def nan_loss(x):
 
 
 def boom_loss(x):
-    """Raises inside training: drives the crash path (exit 3)."""
-    raise RuntimeError("boom inside the loss")
+    """Raises inside training (when gradients are on; the prepare phase probes without them): drives
+    the crash path (exit 3)."""
+    if torch.is_grad_enabled():
+        raise RuntimeError("boom inside the loss")
+    return torch.as_tensor(x).float().mean()
 
 
 def mean_x(x):

@@ -20,7 +20,7 @@ def test_repo_specs_compile_into_plans():
     plans = vifspec.compile("specs/v3_phase1.toml")
     assert [(p.variant, p.seed) for p in plans] == [("main", 0)]
     assert plans[0].spec.loss["variance"].weight == 2.0
-    assert plans[0].directions["encoder1_auc"] is True
+    assert plans[0].facts["encoder1_auc"].higher_is_better is True
 
 
 def test_unknown_key_names_line_and_suggestion(write_spec):

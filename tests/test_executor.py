@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
 
 import vifspec
 from vifspec.errors import SpecError, TrainingCrash
 from vifspec.executor.lossmix import schedule_factor
+from vifspec.facts import facts_of
+from vifspec.records import read_record
 from vifspec.spec import LossTerm
 from kt_fixture import TINY_KT
 
@@ -21,42 +21,42 @@ def run_one(path, out, **options):
 
 def test_record_holds_history_metrics_and_verdict(tiny_kt, tmp_path):
     record, plan = run_one(tiny_kt, tmp_path / "runs")
-    on_disk = json.loads((plan.run_dir(tmp_path / "runs") / "record.json").read_text())
-    assert on_disk["plan_hash"] == plan.hash == record["plan_hash"]
-    assert on_disk["status"] in ("completed", "early_stopped")
-    assert 1 <= len(on_disk["history"]) <= 3
-    first = on_disk["history"][0]["train"]["terms"]
-    assert first["variance"]["weight"] == 0.0 and first["bce"]["weight"] == 0.5  # start_epoch = 2
-    assert first["bce"]["weighted"] == pytest.approx(first["bce"]["raw"] * 0.5)
-    assert set(on_disk["metrics"]) == {"val", "test"}
-    assert {"encoder1_auc", "gain_std", "loss", "loss.bce", "loss.variance"} <= set(on_disk["metrics"]["test"])
-    assert on_disk["verdict"]["status"] == "PASSED"  # gate requires 1 of 2 and AUC > 0 passes
-    assert on_disk["criteria"]["Gain Std"] == "test.gain_std > 1000"
-    assert on_disk["trivial"]["kt_skill_rate"]["test"]["encoder1_auc"] is not None
-    assert set(on_disk["history"][0]["track"]["beta_skill"]) == {"mean", "std", "min", "max"}
-    assert on_disk["model"]["param_count"] == sum(p.numel() for p in _model(plan).parameters())
+    on_disk = read_record(plan.run_dir(tmp_path / "runs"))
+    assert on_disk == record and on_disk.plan_hash == plan.hash
+    assert on_disk.status in ("completed", "early_stopped")
+    assert 1 <= len(on_disk.history) <= 3
+    first = on_disk.history[0].train.terms
+    assert first["variance"].weight == 0.0 and first["bce"].weight == 0.5  # start_epoch = 2
+    assert first["bce"].weighted == pytest.approx(first["bce"].raw * 0.5)
+    assert set(on_disk.metrics) == {"val", "test"}
+    assert {"encoder1_auc", "gain_std", "loss", "loss.bce", "loss.variance"} <= set(on_disk.metrics["test"])
+    assert on_disk.verdict["status"] == "PASSED"  # gate requires 1 of 2 and AUC > 0 passes
+    assert on_disk.criteria["Gain Std"] == "test.gain_std > 1000"
+    assert on_disk.trivial["kt_skill_rate"]["test"]["encoder1_auc"] is not None
+    assert set(on_disk.history[0].track["beta_skill"]) == {"mean", "std", "min", "max"}
+    assert on_disk.model.param_count == sum(p.numel() for p in _model(plan).parameters())
+    assert on_disk.facts["encoder1_auc"].higher_is_better is True and facts_of(on_disk.metric_facts(), "test.loss").diagnostic
 
 
 def _model(plan):
+    from vifspec.prepare.prepare import prepare
     from vifspec.registry import default_registry
-    from vifspec.prepare.data import build_model, load_bundle
 
-    bundle = load_bundle(plan.spec.data.source, plan.spec.data.params, plan.spec.data.seed, default_registry())
-    return build_model(default_registry().get("model", "gain_kt").load(), plan.spec.model.params, bundle.info)
+    return prepare(plan, default_registry(), "cpu").model
 
 
 def test_same_spec_and_seed_give_identical_metrics_on_cpu(tiny_kt, tmp_path):
     first, _ = run_one(tiny_kt, tmp_path / "a")
     second, _ = run_one(tiny_kt, tmp_path / "b")
-    assert first["metrics"] == second["metrics"]
-    assert [h["train"] for h in first["history"]] == [h["train"] for h in second["history"]]
+    assert first.metrics == second.metrics
+    assert [h.train for h in first.history] == [h.train for h in second.history]
 
 
 def test_best_epoch_weights_are_restored_and_checkpoint_loads_weights_only(tiny_kt, tmp_path):
     record, plan = run_one(tiny_kt, tmp_path / "runs")
-    best = record["epochs"]["best"]
-    val_at_best = record["history"][best - 1]["val"]["encoder1_auc"]
-    assert record["metrics"]["val"]["encoder1_auc"] == pytest.approx(val_at_best, abs=1e-6)
+    best = record.epochs.best
+    val_at_best = record.history[best - 1].val["encoder1_auc"]
+    assert record.metrics["val"]["encoder1_auc"] == pytest.approx(val_at_best, abs=1e-6)
     state = torch.load(plan.run_dir(tmp_path / "runs") / "checkpoint.pt", weights_only=True)
     assert "beta_skill" in state
 
@@ -64,10 +64,10 @@ def test_best_epoch_weights_are_restored_and_checkpoint_loads_weights_only(tiny_
 def test_nan_loss_ends_the_run_as_diverged_and_failed(write_spec, tmp_path):
     text = TINY_KT + '\n[loss.bad]\nfn = "plugin_fixtures:nan_loss"\ninputs = { x = "gains" }\nweight = 1.0\n'
     record, _ = run_one(write_spec(text), tmp_path / "runs")
-    assert record["status"] == "diverged"
-    assert len(record["history"]) == 1
-    assert record["verdict"]["status"] == "FAILED"
-    assert "diverged" in record["verdict"]["reason"]
+    assert record.status == "diverged"
+    assert len(record.history) == 1
+    assert record.verdict["status"] == "FAILED"
+    assert "diverged" in record.verdict["reason"]
 
 
 def test_crash_inside_training_marks_the_record_and_raises(write_spec, tmp_path):
@@ -75,8 +75,8 @@ def test_crash_inside_training_marks_the_record_and_raises(write_spec, tmp_path)
     (plan,) = vifspec.compile(write_spec(text))
     with pytest.raises(TrainingCrash):
         vifspec.run(plan, out=tmp_path / "runs", progress=False)
-    record = json.loads((plan.run_dir(tmp_path / "runs") / "record.json").read_text())
-    assert record["status"] == "crashed" and "boom inside the loss" in record["stop_reason"]
+    record = read_record(plan.run_dir(tmp_path / "runs"))
+    assert record.status == "crashed" and "boom inside the loss" in record.stop_reason
 
 
 def test_unbound_output_name_is_a_spec_error_with_a_line(write_spec, tmp_path):
@@ -93,9 +93,9 @@ def test_unbound_output_name_is_a_spec_error_with_a_line(write_spec, tmp_path):
 def test_collapse_guard_stops_with_collapsed_status(write_spec, tmp_path):
     text = TINY_KT + '\n[[guards.collapse]]\nmonitor = "val.encoder1_auc"\nbelow = 2.0\nlabel = "auc collapse"\n'
     record, _ = run_one(write_spec(text), tmp_path / "runs")
-    assert record["status"] == "collapsed"
-    assert record["stop_reason"].startswith("auc collapse: val.encoder1_auc")
-    assert record["verdict"]["status"] == "FAILED"
+    assert record.status == "collapsed"
+    assert record.stop_reason.startswith("auc collapse: val.encoder1_auc")
+    assert record.verdict["status"] == "FAILED"
 
 
 @pytest.mark.parametrize(
@@ -110,9 +110,9 @@ def test_schedule_factor(start, ramp, stop, epoch, expected):
 def test_params_that_do_not_fit_the_factory_are_spec_errors(write_spec, tmp_path):
     path = write_spec(TINY_KT.replace("params = { d_model = 8 }", "params = { d_model = 8, d_modle = 4 }"))
     (plan,) = vifspec.compile(path)
-    with pytest.raises(SpecError, match=r"model.params: .*d_modle.*accepted: .*d_model"):
+    with pytest.raises(SpecError, match=r"model.params.d_modle: unknown parameter 'd_modle' \(did you mean 'd_model'\?\)"):
         vifspec.run(plan, out=tmp_path / "runs", progress=False)
     path = write_spec(TINY_KT.replace("seq_len = 12 }", "seq_len = 12, tier = 'a100' }"), "data.toml")
     (plan,) = vifspec.compile(path)
-    with pytest.raises(SpecError, match=r":\d+:\d+: data.params: .*tier"):
+    with pytest.raises(SpecError, match=r":\d+:\d+: data.params.tier: unknown parameter 'tier'"):
         vifspec.run(plan, out=tmp_path / "runs", progress=False)

@@ -9,16 +9,8 @@ import re
 import pytest
 
 from vifspec.errors import SpecError
-from vifspec.expr import BoundRef, ExprError, evaluate, parse
-
-
-def table_lookup(values: dict[str, float | None]):
-    """Lookup over flat keys written like the references: "val.auc", "baseline.val.auc", "arm.val.m"."""
-    return lambda ref: values.get(str(ref))
-
-
-def judge(text: str, values: dict[str, float | None], arms: frozenset[str] = frozenset()):
-    return evaluate(parse(text), table_lookup(values), arms)
+from vifspec.expr import BoundRef, ExprError, parse
+from verdict_helpers import judge
 
 
 # ----------------------------------------------------------------------------- numbers and units

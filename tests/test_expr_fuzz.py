@@ -8,12 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vifspec.errors import SpecError
-from vifspec.expr import ExprError, evaluate, parse
-from vifspec.verdict import judge_results, validate_results
+from vifspec.expr import ExprError, parse
+from vifspec.verdict import judge_results, results_from_file, validate_results
+from verdict_helpers import judge
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ARMS = frozenset({"arm"})
-STATUSES = {"PASS", "FAIL", "MISSING", "MIXED"}
+STATUSES = {"PASS", "FAIL", "MISSING", "MIXED", "INCONCLUSIVE"}
 
 REFERENCES = st.sampled_from([
     "val.a", "test.b", "val.loss.bce", "test.r@5", "baseline.val.a", "arm.test.r@5",
@@ -68,7 +69,7 @@ def _check_outcome(expr, outcome) -> None:
     assert outcome.status in STATUSES
     assert outcome.achieved is None or math.isfinite(outcome.achieved)
     if expr.splits is None:
-        assert outcome.rows == () and outcome.status != "MIXED"
+        assert outcome.rows == [] and outcome.status != "MIXED"
     else:
         assert [row.split for row in outcome.rows] == list(expr.splits)
     if outcome.status == "PASS":
@@ -78,7 +79,7 @@ def _check_outcome(expr, outcome) -> None:
 def _parse_and_evaluate(text: str, data: st.DataObject) -> None:
     try:
         expr = parse(text)
-        outcome = evaluate(expr, _lookup_from(data), ARMS)
+        outcome = judge(text, _lookup_from(data), ARMS)
     except ExprError as exc:
         assert 1 <= exc.col <= len(text) + 1 and exc.message
         return
@@ -101,9 +102,9 @@ def test_random_token_soup_raises_only_expr_error(text: str, data: st.DataObject
 @given(CRITERIA, st.data())
 def test_generated_criteria_parse_and_evaluate(text: str, data: st.DataObject) -> None:
     expr = parse(text)
-    _check_outcome(expr, evaluate(expr, _lookup_from(data), ARMS))
+    _check_outcome(expr, judge(text, _lookup_from(data), ARMS))
     if expr.references():
-        assert evaluate(expr, lambda ref: None, ARMS).status == "MISSING"
+        assert judge(text, lambda ref: None, ARMS).status == "MISSING"
 
 
 @FUZZ
@@ -132,9 +133,9 @@ def test_results_are_either_reported_as_problems_or_judged(results: dict) -> Non
     criteria = {"c": "{val,m}.a > 0.5 or baseline.val.a < a.m.a", "d": "val.m >= 1"}
     if validate_results(results):
         try:
-            judge_results(criteria, {}, results)
+            results_from_file(results)
         except SpecError:
             return
         raise AssertionError("invalid results were judged")
-    verdict = judge_results(criteria, {"g": {"require": 1, "criteria": ["c", "d"]}}, results)
+    verdict = judge_results(criteria, {"g": {"require": 1, "criteria": ["c", "d"]}}, results_from_file(results, {"a"}))
     assert verdict.status in {"PASSED", "FAILED"} and 0 <= verdict.met <= 2

@@ -202,5 +202,5 @@ def test_contrastive_leaked_evaluation_is_measured_and_flagged(contrastive_run):
     record = _record(out, "contrastive-gate", "ar_only")
     assert record["metrics"]["test"]["overlap"] == pytest.approx(expected)
     report = _report(out, "contrastive-gate", "ar_only")
-    assert "## Data Leakage" in report
+    assert "## Diagnostics" in report
     assert f"{100 * expected:.1f}%" in report and "leaked evaluation" in report

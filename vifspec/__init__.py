@@ -3,7 +3,7 @@
 Public API::
 
     vifspec.compile(path) -> list[Plan]
-    vifspec.run(plan) -> RunRecord (dict)
+    vifspec.run(plan) -> RunRecord
     vifspec.judge(spec, results) -> Verdict
 
 Importing vifspec does not import torch; ``vifspec.run`` does.
@@ -24,8 +24,8 @@ def compile(path: Any) -> list[Any]:  # noqa: A001 - the documented public name
     return compile_plans(path)
 
 
-def run(plan: Any, **options: Any) -> dict[str, Any]:
-    """Train one plan and return its run record (also written under ``runs/``)."""
+def run(plan: Any, **options: Any) -> Any:
+    """Train one plan and return its :class:`vifspec.records.RunRecord` (also written under ``runs/``)."""
     from vifspec.executor.run import run_plan
 
     return run_plan(plan, **options)

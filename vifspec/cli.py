@@ -1,6 +1,8 @@
 """The ``vifspec`` command line. Thin: each command calls the library; errors become exit codes here only.
 
-Exit codes: 0 success / all gates pass, 1 a gate fails, 2 invalid input, 3 a crash inside training.
+Exit codes: 0 success (every verdict PASSED), 1 a verdict FAILED, 2 invalid input, 3 a crash inside
+training (the other plans still ran), 4 a verdict INCONCLUSIVE (the evidence neither passes nor fails a
+criterion), 130 interrupted (Ctrl-C; the record is marked ``interrupted`` and a rerun resumes).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import click
 
 from vifspec import __version__
 from vifspec.errors import SpecError, VifspecError
+
+VERDICT_EXIT = {"PASSED": 0, "FAILED": 1, "INCONCLUSIVE": 4}
 
 
 class _Group(click.Group):
@@ -57,7 +61,9 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
         dry_run: bool, list_only: bool, no_resume: bool, ascii_: bool, progress: bool | None) -> None:
     """Compile SPEC, train its plans, judge them and write records and reports.
 
-    Exit 0 when every gate passes, 1 when one fails, 2 for an invalid spec, 3 when training crashed.
+    Each variant (or the arms experiment) is judged over all its seeds. Exit 0 when every verdict is
+    PASSED, 1 when one is FAILED, 4 when none failed but one is INCONCLUSIVE, 2 for an invalid spec
+    (found before any training), 3 when a plan crashed (the others still ran).
     """
     from vifspec.registry import default_registry
     from vifspec.runner import RunOptions, compile_run, run_spec
@@ -69,12 +75,14 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
         _print_variants(variants if list_only else [], plans, out, dry_run)
         return
     summary = run_spec(spec, options, say=lambda line: click.echo(line, err=True))
-    for record in summary.records:
-        verdict = record.get("verdict") or {}
-        click.echo(f"{record['variant']:<28} seed {record['seed']}  {record['status']:<13} {verdict.get('status', '?')}"
-                   f"  ({verdict.get('met', 0)}/{verdict.get('total', 0)} criteria met)")
+    for group, verdict in summary.judged:
+        name = f"arms {', '.join(sorted({r.arm for r in group}))}" if group[0].arm else group[0].variant
+        seeds = ",".join(str(s) for s in sorted({r.seed for r in group}))
+        click.echo(f"{name:<28} seeds {seeds:<10} {verdict.status:<12} ({verdict.met}/{verdict.total} criteria met)")
+    for crash in summary.crashed:
+        click.echo(f"crashed: {crash}", err=True)
     click.echo(f"report: {summary.report_path}")
-    sys.exit(0 if summary.passed else 1)
+    sys.exit(3 if summary.crashed else VERDICT_EXIT[summary.status])
 
 
 def _print_variants(variants: list[Any], plans: list[Any], out: str, dry_run: bool) -> None:
@@ -106,7 +114,8 @@ def _print_variants(variants: list[Any], plans: list[Any], out: str, dry_run: bo
 def check(paths: tuple[str, ...], format_: str, records: str | None, mark_amended: bool, out_path: str | None) -> None:
     """Compile every spec under PATHS (default: specs/, or none with --records) and report every problem.
 
-    Exit 0 when all are valid (and every re-judged record passes), 1 when a record fails its gates,
+    Exit 0 when all are valid (and every re-judged record passes), 1 when a record's verdict is FAILED,
+    4 when one is INCONCLUSIVE,
     2 when a spec is invalid, a record cannot be judged, or a record's criteria were amended after it ran.
     Never imports torch.
     """
@@ -145,27 +154,22 @@ def new(name: str, directory: str | None, force: bool) -> None:
 def judge(spec: str, results: str, out_path: str | None, ascii_: bool) -> None:
     """Judge results produced elsewhere against SPEC's criteria and gates; print the report.
 
-    Exit 0 when every gate passes, 1 when one fails, 2 for invalid input.
+    Exit 0 PASSED, 1 FAILED, 4 INCONCLUSIVE, 2 for invalid input.
     """
     from vifspec.compiler import load_spec
-    from vifspec.verdict import judge_spec, result_directions
     from vifspec.report import render_judge_report
+    from vifspec.verdict import judge_file
 
     _, parsed = load_spec(spec)
-    data = _read_json(results)
-    verdict = judge_spec(parsed, data)
-    experiment = {
-        **parsed.experiment.model_dump(),
-        "baseline": parsed.baseline.model_dump() if parsed.baseline else None,
-        "directions": result_directions(parsed, data),
-    }
-    text = render_judge_report(experiment, verdict.to_dict(), data, ascii=ascii_)
+    verdict, judged = judge_file(parsed, _read_json(results))
+    baseline = parsed.baseline.model_dump() if parsed.baseline else None
+    text = render_judge_report(parsed.experiment.model_dump(), verdict, judged, baseline=baseline, ascii=ascii_)
     if out_path:
         Path(out_path).write_text(text, encoding="utf-8")
         click.echo(f"{verdict.status}: {verdict.met}/{verdict.total} criteria met; report: {out_path}", err=True)
     else:
         click.echo(text)
-    sys.exit(0 if verdict.status == "PASSED" else 1)
+    sys.exit(VERDICT_EXIT[verdict.status])
 
 
 @main.command("plan")
@@ -190,21 +194,23 @@ def plan_command(spec: str, seeds: int | None, device: str | None) -> None:
 @click.option("--ascii", "ascii_", is_flag=True)
 def report(run_dir: str, ascii_: bool) -> None:
     """Re-render report.md of a variant directory, or REPORT.md of an experiment directory."""
-    from vifspec.records import atomic_write_text, find_records, load_record
-    from vifspec.report import render_experiment_report, render_run_report
+    from vifspec.records import atomic_write_text, scan_records
+    from vifspec.report import render_experiment_report
+    from vifspec.runner.reports import EXPERIMENT_REPORT_FILE, write_record_reports
 
     path = Path(run_dir)
-    if (path / "record.json").exists():
-        record = load_record(path)
-        atomic_write_text(path / "report.md", render_run_report(record, ascii=ascii_))
-        click.echo(str(path / "report.md"))
-        return
-    records = [load_record(p) for p in find_records(path)]
-    if not records:
-        raise SpecError(f"{run_dir}: no record.json below this directory")
-    text = render_experiment_report(records[0]["experiment"], records, ascii=ascii_)
-    atomic_write_text(path / "REPORT.md", text)
-    click.echo(str(path / "REPORT.md"))
+    scan = scan_records(path)
+    for problem in scan.problems:
+        click.echo(f"warning: skipped {problem}", err=True)
+    if not scan.records:
+        raise SpecError(f"{run_dir}: no readable record.json below this directory")
+    written = write_record_reports(scan.records, scan.paths, ascii_)
+    if len({(r.experiment.id, r.variant) for r in scan.records}) > 1:
+        text = render_experiment_report(scan.records, ascii=ascii_, problems=scan.problems)
+        atomic_write_text(path / EXPERIMENT_REPORT_FILE, text)
+        written.append(path / EXPERIMENT_REPORT_FILE)
+    for report_path in written:
+        click.echo(str(report_path))
 
 
 @main.command()
@@ -215,21 +221,23 @@ def report(run_dir: str, ascii_: bool) -> None:
 @click.option("--top", "top_k", default=3, show_default=True)
 def index(runs: str, into: str, columns: str | None, rank_by: str | None, top_k: int) -> None:
     """Regenerate the run-log table between <!-- AUTO-TABLE:START/END --> in place (and the ranking)."""
-    from vifspec.records import atomic_write_text, find_records, load_record
+    from vifspec.records import scan_records
     from vifspec.report import render_index_table, render_ranking, update_auto_table, update_block
     from vifspec.report.index import report_columns
 
-    records = [load_record(p) for p in find_records(runs)]
+    scan = scan_records(runs)
+    for problem in scan.problems:
+        click.echo(f"warning: skipped {problem}", err=True)
+    records = scan.records
     if not records:
-        raise SpecError(f"{runs}: no record.json found")
+        raise SpecError(f"{runs}: no readable record.json found")
     cols = columns.split(",") if columns else None
     target = Path(into)
     text = target.read_bytes().decode("utf-8") if target.exists() else ""  # keeps CRLF as it is
     try:
         text = update_auto_table(text, render_index_table(records, cols))
         if rank_by:
-            directions = {k: v for r in records for k, v in (r.get("directions") or {}).items()}
-            ranking = render_ranking(records, rank_by, cols or report_columns(records) or [rank_by], directions, top_k)
+            ranking = render_ranking(records, rank_by, cols or report_columns(records) or [rank_by], top_k)
             text = update_block(text, "RANKING", ranking)
     except ValueError as exc:
         raise SpecError(f"{into}: {exc}") from None

@@ -23,6 +23,7 @@ from pathlib import PurePath
 from typing import Any, Callable
 
 from vifspec.errors import SpecError, did_you_mean
+from vifspec.facts import UNITS, Alert, MetricFacts
 
 KINDS = ("loss", "metric", "model", "dataset")
 ENTRY_POINT_GROUP = "vifspec.plugins"
@@ -34,7 +35,6 @@ class RegistrationError(SpecError):
     """A plugin declared a component wrongly (raised when it registers)."""
 
 
-UNITS = ("number", "rate", "ms")
 # The options each kind of component may declare beyond its target and summary (pluggy's rule: an
 # option nothing reads is rejected when the component registers).
 OPTIONS: dict[str, tuple[str, ...]] = {
@@ -43,24 +43,6 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "model": ("trivial",),
     "dataset": ("suffixes",),
 }
-
-
-@dataclass(frozen=True)
-class Alert:
-    """A warning a metric raises in reports when its value is ``above`` or ``below`` a threshold
-    (an ``overlap`` above 5% is a leaked evaluation; a ``score_spread`` below 0.05 a probability collapse)."""
-
-    title: str
-    text: str
-    above: float | None = None
-    below: float | None = None
-
-    def fires(self, value: float) -> bool:
-        return (self.above is not None and value > self.above) or (self.below is not None and value < self.below)
-
-    @property
-    def threshold(self) -> tuple[str, float]:
-        return (">", self.above) if self.above is not None else ("<", self.below)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -86,6 +68,11 @@ class Component:
     alert: Alert | None = None
     trivial: bool = False
     suffixes: tuple[str, ...] = ()
+
+    @property
+    def facts(self) -> MetricFacts:
+        """A metric's declared facts (its registry name as ``fn``)."""
+        return MetricFacts(self.name, self.higher_is_better, self.unit, self.diagnostic, self.per_example, self.alert)
 
     def load(self) -> Any:
         """Import the object (first use only) and check it against its declaration."""
@@ -177,7 +164,7 @@ def _options(kind: str, name: str, options: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(out.get(flag, False), bool):
                 raise RegistrationError(f"{where}: {flag} must be True or False")
         if out.get("alert") is not None and not isinstance(out["alert"], Alert):
-            raise RegistrationError(f"{where}: alert must be a vifspec.registry.Alert")
+            raise RegistrationError(f"{where}: alert must be a vifspec.facts.Alert")
     if kind == "model" and not isinstance(out.get("trivial", False), bool):
         raise RegistrationError(f"{where}: trivial must be True or False")
     if kind == "dataset":

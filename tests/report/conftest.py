@@ -1,4 +1,9 @@
-"""Hand-written run records (tests/report/fixtures/*.json) echoing the numbers of the seed documents."""
+"""Run records echoing the numbers of the seed documents.
+
+Each record is one the executor produced (the session's ``executed`` records) with the seed's values
+laid over it from ``tests/report/fixtures/*.json`` and validated as a :class:`RunRecord`: a change of
+the record format fails here, so the fixtures cannot drift from what the executor writes.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,26 @@ from typing import Any, Callable
 
 import pytest
 
+from vifspec.records import RunRecord
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture
-def load_fixture() -> Callable[[str], Any]:
+def load_fixture(executed) -> Callable[[str], Any]:
+    base = executed.records["tiny"][0].model_dump()
+
+    def record(values: dict[str, Any]) -> RunRecord:
+        empty = {"history": [], "trivial": {}, "baseline": None, "verdict": None, "criteria": {}, "gates": {}, "plan": {}}
+        return RunRecord.model_validate({**base, **empty, **values})
+
     def load(name: str) -> Any:
-        return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+        data = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+        if isinstance(data, list):
+            return [record(r) for r in data]
+        if "records" in data:
+            return {**data, "records": [record(r) for r in data["records"]]}
+        return record(data)
 
     return load
 

@@ -3,31 +3,49 @@ trivial baselines, phases, index columns, model size, groups, table-valued metri
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
+from vifspec.records import RunRecord
+from vifspec.registry import default_registry
 from vifspec.report import render_experiment_report, render_index_table, render_judge_report, render_ranking, render_run_report
-from vifspec.verdict import judge_results
+from vifspec.verdict import judge_results, results_from_file
+
+BASE: dict[str, Any] = {}
 
 
-def _record(variant: str = "main", **fields: Any) -> dict:
-    record = {
-        "experiment": {"id": "exp", "title": "Exp"},
-        "variant": variant, "group": None, "arm": None, "seed": 0,
-        "status": "completed",
-        "epochs": {"max": 3, "run": 3, "best": 3},
+@pytest.fixture(autouse=True)
+def _executed_base(executed) -> None:
+    """Records in these tests are an executed record with the fields each test sets."""
+    BASE.update(executed.records["tiny"][0].model_dump())
+
+
+def _facts(directions: dict[str, bool], metric_fns: dict[str, str]) -> dict[str, dict]:
+    registry = default_registry()
+    facts = {}
+    for name in (set(directions) | set(metric_fns)) - {"loss"}:  # a loss has the loss facts without being listed
+        fn = metric_fns.get(name, name)
+        declared = registry.get("metric", fn).facts.to_dict() if registry.has("metric", fn) else {"fn": fn}
+        facts[name] = {**declared, "fn": fn, **({"higher_is_better": directions[name]} if name in directions else {})}
+    return facts
+
+
+def _record(variant: str = "main", **fields: Any) -> RunRecord:
+    facts = _facts(fields.pop("directions", {}), fields.pop("metric_fns", {}))
+    return RunRecord.model_validate({
+        **BASE, "experiment": {"id": "exp", "title": "Exp"}, "variant": variant, "group": None, "arm": None, "seed": 0,
+        "status": "completed", "epochs": {"max": 3, "run": 3, "best": 3},
         "model": {"name": "ordinal_critic", "param_count": 22804, "n_train": 1020, "param_per_sample": 22.36},
-        "directions": {}, "metric_fns": {}, "metrics": {},
-    }
-    record.update(fields)
-    return record
+        "facts": facts, "metrics": {}, "history": [], "trivial": {}, "baseline": None, "verdict": None, "criteria": {},
+        "gates": {}, "plan": {}, "report": {}, **fields,
+    })
 
 
-def _judged(record: dict, criteria: dict[str, str], gates: dict | None = None, arms: dict | None = None) -> dict:
-    results = {"metrics": record["metrics"], "arms": arms or {}}
-    record["verdict"] = judge_results(criteria, gates or {}, results).to_dict()
+def _judged(record: RunRecord, criteria: dict[str, str], gates: dict | None = None) -> RunRecord:
+    results = results_from_file({"metrics": record.metrics})
+    results.facts = record.metric_facts()
+    record.verdict = judge_results(criteria, gates or {}, results).to_dict()
     return record
 
 
@@ -41,17 +59,17 @@ def test_rate_metrics_and_percent_targets_show_percentages(rows_of):
     )
     _judged(record, {"R5": "test.r@5 >= 0.5", "Cos": "test.cos >= 60%", "MAE": "test.mae < 0.2"})
     report = render_run_report(record)
-    assert rows_of(report, "**R5**")[0][2] == "0.0320"  # achieved in the unit its target is written in
-    assert rows_of(report, "**Cos**")[0][2] == "52.0%"
-    assert rows_of(report, "**MAE**")[0][2] == "0.3000"
+    assert rows_of(report, "**R5**")[0][1:3] == [">= 50.0%", "3.2%"]  # a rate reads as a percentage everywhere
+    assert rows_of(report, "**Cos**")[0][1:3] == [">=60%", "52.0%"]  # a % target makes the value a percentage
+    assert rows_of(report, "**MAE**")[0][1:3] == ["<0.2", "0.3000"]
     _judged(record, {"R5": "test.r@5 >= 5%"})
-    assert rows_of(render_run_report(record), "**R5**")[0][2] == "3.2%"
+    assert rows_of(render_run_report(record), "**R5**")[0][1:3] == [">=5%", "3.2%"]
 
 
-def test_judge_report_uses_the_criterion_unit_only(rows_of):
-    metrics = {"test": {"r@5": 0.032, "cos": 0.52}}
-    verdict = judge_results({"R5": "test.r@5 >= 0.5", "Cos": "test.cos >= 60%"}, {}, {"metrics": metrics}).to_dict()
-    report = render_judge_report({"id": "j"}, verdict, {"metrics": metrics})
+def test_judge_report_without_known_units_uses_the_criterion_unit(rows_of):
+    results = results_from_file({"metrics": {"test": {"r@5": 0.032, "cos": 0.52}}})
+    verdict = judge_results({"R5": "test.r@5 >= 0.5", "Cos": "test.cos >= 60%"}, {}, results)
+    report = render_judge_report({"id": "j"}, verdict, results)
     assert rows_of(report, "**R5**")[0][2] == "0.0320"
     assert rows_of(report, "**Cos**")[0][2] == "52.0%"
 
@@ -62,39 +80,34 @@ def test_judge_report_uses_the_criterion_unit_only(rows_of):
 @pytest.fixture
 def arms(load_fixture):
     records = load_fixture("contrastive_arms_records.json")
-    arm_metrics = {r["arm"]: r["metrics"] for r in records}
-    arm_metrics["ar_only"]["test"]["r@5"] = 0.30
-    arm_metrics["infonce_ar"]["test"]["r@5"] = 0.275
-    criteria = {"ΔR@5": "infonce_ar.test.r@5 - ar_only.test.r@5 >= +10pp"}
-    gates = {"phase1": {"require": "all", "criteria": ["ΔR@5"]}}
-    verdict = judge_results(criteria, gates, {"metrics": {}, "arms": arm_metrics}).to_dict()
-    for record in records:
-        record["verdict"] = verdict
+    by_arm = {r.arm: r for r in records}
+    by_arm["ar_only"].metrics["test"]["r@5"] = 0.30
+    by_arm["infonce_ar"].metrics["test"]["r@5"] = 0.275
     return records
 
 
 def test_arms_report_carries_the_experiment_verdict_and_gate_line(arms, rows_of):
-    report = render_experiment_report(arms[0]["experiment"], arms)
+    report = render_experiment_report(arms)
     assert rows_of(report, "**ΔR@5**")[0][1:] == [">= +10pp", "-2.5pp", "❌ FAIL", "12.5pp short"]
     assert "**Success Rate**: **0/1 criteria met (0%)**" in report
     assert rows_of(report, "**phase1**")[0][-1] == "❌ FAIL"
     assert "**Gate**: ΔR@5 ≥ +10pp → Got -2.5pp ❌" in report
-    assert "## Arms (Leaked Eval, 91.5% Overlap)" in report
-    assert "**Leaked evaluation**: test.leak = 91.5% (ar_only)" in report
+    assert "## Arms (Leaked evaluation)" in report
+    assert "**Leaked evaluation**: test.leak = 91.5% (> 5.0%)" in report and "(ar_only)" in report
 
 
 def test_arms_report_without_leak_has_no_warning(arms):
     for record in arms:
-        record["metrics"]["test"]["leak"] = 0.01
-    report = render_experiment_report(arms[0]["experiment"], arms, ascii=True)
+        record.metrics["test"]["leak"] = 0.01
+    report = render_experiment_report(arms, ascii=True)
     assert "Leaked" not in report
     assert "**Gate**: DeltaR@5 >= +10pp -> Got -2.5pp [FAIL]" in report
 
 
-def test_delta_units_follow_the_metric_function(arms, rows_of):
-    arms[0]["metrics"]["test"]["cosine"] = 0.50
-    arms[1]["metrics"]["test"]["cosine"] = 0.44
-    report = render_experiment_report(arms[0]["experiment"], arms)
+def test_delta_units_follow_the_metric_facts(arms, rows_of):
+    arms[0].metrics["test"]["cosine"] = 0.50
+    arms[1].metrics["test"]["cosine"] = 0.44
+    report = render_experiment_report(arms)
     header = next(line for line in report.splitlines() if line.startswith("| Arm |"))
     columns = [c.strip() for c in header.strip("|").split("|")]
     delta = dict(zip(columns, rows_of(report, "**Δ**")[0]))
@@ -108,9 +121,9 @@ def test_delta_units_follow_the_metric_function(arms, rows_of):
 
 def test_baseline_without_compare_skips_the_total_loss(load_fixture, rows_of):
     record = load_fixture("v3_phase1_record.json")
-    record["baseline"]["compare"] = None
-    record["baseline"]["metrics"]["val"]["loss"] = 0.5
-    record["metrics"]["val"]["loss"] = 0.9
+    record.baseline.compare = []
+    record.baseline.metrics["val"]["loss"] = 0.5
+    record.metrics["val"]["loss"] = 0.9
     report = render_run_report(record)
     assert not rows_of(report, "val.loss")
     assert rows_of(report, "val.encoder1_auc")
@@ -128,6 +141,7 @@ def test_trivial_table_shows_result_metrics_on_every_split(rows_of):
         directions={"acc": True, "ov": False, "p95_ms": False, "spread": True, "loss": False},
         metric_fns={"acc": "accuracy", "ov": "overlap", "p95_ms": "percentile", "spread": "score_spread"},
     )
+    record.facts["p95_ms"].diagnostic = True  # as [metric.p95_ms] diagnostic = true declares
     report = render_run_report(record)
     table = report.split("## Trivial Baselines", 1)[1].split("---\n", 1)[0]
     metric_cells = [line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ")]
@@ -140,11 +154,9 @@ def test_trivial_table_shows_result_metrics_on_every_split(rows_of):
 
 
 def _history(weights: list[float]) -> list[dict]:
-    return [
-        {"epoch": e, "train": {"loss": 1.0, "terms": {"mse": {"raw": 1.0, "weight": 1.0}, "directional": {"raw": 1.0, "weight": w}}},
-         "val": {"cos": 0.5}}
-        for e, w in enumerate(weights, start=1)
-    ]
+    terms = lambda w: {"mse": {"raw": 1.0, "weight": 1.0, "weighted": 1.0}, "directional": {"raw": 1.0, "weight": w, "weighted": w}}  # noqa: E731
+    return [{"epoch": e, "seconds": 0.1, "train": {"loss": 1.0, "terms": terms(w)}, "val": {"cos": 0.5}}
+            for e, w in enumerate(weights, start=1)]
 
 
 def test_phase_column_marks_warm_up_switch_on_and_collapse(rows_of):
@@ -188,11 +200,11 @@ def test_index_defaults_to_the_report_columns(rows_of):
 def test_experiment_report_uses_report_columns_and_model_size(rows_of):
     settings = {"columns": ["variant", "plan.loss.main.fn", "qwk"], "rank_by": "test.qwk", "top_k": 5}
     records = [_planned_record("a", "corn", 0.4, report=settings), _planned_record("b", "emd", 0.3, report=settings)]
-    report = render_experiment_report(records[0]["experiment"], records)
-    assert "| Variant | fn | qwk | params | n_train | ratio | Status | Gates | Epochs |" in report
+    report = render_experiment_report(records)
+    assert "| Variant | fn | qwk | params | n_train | ratio | Seeds | Status | Gates | Epochs |" in report
     assert "## Top Results (by test.qwk)" in report
     assert rows_of(report, "1")[0][:4] == ["1", "a", "corn", "**0.400**"]
-    assert rows_of(report, "**b**")[0][3:6] == ["22804", "1020", "22.4"]
+    assert rows_of(report, "**b**")[0][2:6] == ["0.3000", "22804", "1020", "22.4"]
 
 
 def test_run_report_header_shows_model_size():
@@ -206,7 +218,7 @@ def test_run_report_header_shows_model_size():
 def test_group_table_hidden_without_groups():
     records = [_planned_record("a", "corn", 0.4), _planned_record("b", "emd", 0.3)]
     planned = [{"variant": "a", "group": None}, {"variant": "b", "group": None}, {"variant": "c", "group": None}]
-    report = render_experiment_report(records[0]["experiment"], records, planned=planned)
+    report = render_experiment_report(records, planned=planned)
     assert "Run Status by Group" not in report
 
 
@@ -215,7 +227,7 @@ def test_group_table_hidden_without_groups():
 
 def test_table_valued_metrics_inherit_direction_and_function(rows_of):
     records = [_record(v, metrics={"test": {"mae_dim.power": m}}, directions={"mae_dim": False}) for v, m in (("a", 0.3), ("b", 0.2))]
-    table = render_ranking(records, "mae_dim.power", ["mae_dim.power"], {}, top_k=2)
+    table = render_ranking(records, "mae_dim.power", ["mae_dim.power"], top_k=2)
     assert rows_of(table, "1")[0][1] == "b"
     record = _record(metrics={"test": {"recall_dim.power": 0.25}}, metric_fns={"recall_dim": "class_recall"})
     _judged(record, {"Power recall": "test.recall_dim.power >= 30%"})
@@ -228,7 +240,7 @@ def test_table_valued_metrics_inherit_direction_and_function(rows_of):
 
 def test_ranking_lists_missing_values_last_without_lone_bold(rows_of):
     records = [_planned_record("a", "corn", None), _planned_record("b", "emd", 0.3), _planned_record("c", "mse", None)]
-    table = render_ranking(records, "qwk", ["qwk"], {}, top_k=3)
+    table = render_ranking(records, "qwk", ["qwk"], top_k=3)
     assert rows_of(table, "1") == [["1", "b", "0.300"]]
     assert rows_of(table, "-") == [["-", "a", "-"], ["-", "c", "-"]]
 
@@ -242,35 +254,27 @@ def test_amended_criteria_are_flagged_under_the_header():
     rest = report.split("---", 1)[1]
     assert rest.lstrip().startswith("⚠️ **Criteria amended after the run**: QWK target lowered from 0.5 to 0.4")
     assert "WARNING: criteria amended after the run: QWK target lowered" in render_run_report(record, ascii=True)
-    experiment = render_experiment_report(record["experiment"], [record, copy.deepcopy(record)])
+    experiment = render_experiment_report([record, record.model_copy(update={"variant": "other"}, deep=True)])
     assert experiment.count("**Criteria amended after the run**") == 1
 
 
-def test_several_seeds_are_labelled_and_summarised_across_seeds():
-    from vifspec.report import render_experiment_report
-
-    def record(seed, auc):
-        return {
-            "experiment": {"id": "e"}, "variant": "main", "seed": seed, "status": "completed",
-            "metrics": {"test": {"auc": auc}}, "verdict": {"status": "PASSED", "criteria": [], "gates": [], "met": 0, "total": 0},
-        }
-
+def test_a_variant_with_several_seeds_is_one_row_judged_over_them(rows_of):
     aucs = [0.70, 0.72, 0.77]
-    text = render_experiment_report({"id": "e"}, [record(s, a) for s, a in enumerate(aucs)])
-    assert "main (seed 2)" in text
-    mean = sum(aucs) / 3
-    std = (sum((a - mean) ** 2 for a in aucs) / 2) ** 0.5
-    assert f"| main | 3 | {mean:.4f} ± {std:.4f} |" in text
+    records = [_record(seed=s, metrics={"test": {"auc": a}}, directions={"auc": True}, criteria={"AUC": "test.auc > 0.71"})
+               for s, a in enumerate(aucs)]
+    text = render_experiment_report(records)
+    [row] = rows_of(text, "**main**")
+    assert row[1] == f"{sum(aucs) / 3:.4f}" and row[-4] == "3"  # the mean over seeds, and how many
+    assert row[-3] == "✅ **PASSED**"  # judged on the mean (0.7300 > 0.71), not on one seed
 
 
 def test_tracked_change_above_ten_fold_reads_as_a_factor():
     from vifspec.report import render_run_report
 
     history = [
-        {"epoch": 1, "train": {"loss": 1.0, "terms": {}}, "val": {}, "track": {"gains": {"mean": 0.6, "std": 0.0001}}},
-        {"epoch": 2, "train": {"loss": 0.9, "terms": {}}, "val": {}, "track": {"gains": {"mean": 0.66, "std": 0.0032}}},
+        {"epoch": 1, "seconds": 0.1, "train": {"loss": 1.0}, "track": {"gains": {"mean": 0.6, "std": 0.0001}}},
+        {"epoch": 2, "seconds": 0.1, "train": {"loss": 0.9}, "track": {"gains": {"mean": 0.66, "std": 0.0032}}},
     ]
-    record = {"experiment": {"id": "e"}, "variant": "main", "seed": 0, "status": "completed", "history": history,
-              "epochs": {"best": 2, "run": 2}, "metrics": {}}
+    record = _record(history=history, epochs={"max": 2, "best": 2, "run": 2})
     text = render_run_report(record)
     assert "std ×32" in text and "mean +10.0%" in text

@@ -34,7 +34,7 @@ def test_chosen_columns_read_plan_loss_and_splits(ordinal, rows_of):
 
 
 def test_ranking_bolds_the_best_value_per_direction(ordinal, rows_of):
-    table = render_ranking(ordinal, "qwk", ["loss", "qwk", "cal", "mae"], {}, top_k=3)
+    table = render_ranking(ordinal, "qwk", ["loss", "qwk", "cal", "mae"], top_k=3)
     assert table.splitlines()[0] == "| Rank | Variant | loss | qwk | cal | mae |"
     assert rows_of(table, "1") == [["1", "run_007_CORN", "corn", "**0.413**", "**0.838**", "0.205"]]
     assert rows_of(table, "2") == [["2", "run_007_CORAL", "coral", "0.367", "0.830", "0.208"]]
@@ -43,7 +43,7 @@ def test_ranking_bolds_the_best_value_per_direction(ordinal, rows_of):
 
 
 def test_ranking_by_a_lower_is_better_metric(ordinal, rows_of):
-    table = render_ranking(ordinal, "mae", ["mae"], {"mae": False}, top_k=2)
+    table = render_ranking(ordinal, "mae", ["mae"], top_k=2)
     assert rows_of(table, "1")[0][1:] == ["run_008_EMD", "**0.200**"]
     assert rows_of(table, "2")[0][1:] == ["run_007_CORN", "0.205"]
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
+from vifspec.records.record import Epoch
 from vifspec.report import render_run_report
 
 
@@ -61,9 +60,9 @@ def test_baseline_change_and_assessment(v3_report, rows_of, key, reference, valu
 
 
 def test_lower_is_better_metric_reads_a_drop_as_better(v3, rows_of):
-    record = copy.deepcopy(v3)
-    record["baseline"]["metrics"]["val"]["im_loss"] = 0.60
-    record["baseline"]["compare"] = ["val.im_loss"]
+    record = v3.model_copy(deep=True)
+    record.baseline.metrics["val"]["im_loss"] = 0.60
+    record.baseline.compare = ["val.im_loss"]
     [row] = rows_of(render_run_report(record), "val.im_loss")
     assert row[1:] == ["0.6000", "0.5550", "**-7.5%**", "📈 Better"]
 
@@ -119,12 +118,12 @@ def test_executive_summary_names_failed_criteria_with_gaps(v3_report):
 
 
 def test_epoch_table_is_sampled_keeping_first_best_and_last(v3):
-    record = copy.deepcopy(v3)
-    record["history"] = [
-        {"epoch": e, "train": {"loss": 1.0 / e}, "val": {"encoder1_auc": 0.5 + (0.01 * e if e <= 23 else 0.23 - 0.001 * e)}}
+    record = v3.model_copy(deep=True)
+    record.history = [
+        Epoch(epoch=e, seconds=0.1, train={"loss": 1.0 / e}, val={"encoder1_auc": 0.5 + (0.01 * e if e <= 23 else 0.23 - 0.001 * e)})
         for e in range(1, 41)
     ]
-    record["epochs"].update(run=40, best=23)
+    record.epochs.run, record.epochs.best = 40, 23
     report = render_run_report(record)
     table = report.split("| Epoch | Train loss |", 1)[1].split("\n\n", 1)[0]
     epoch_rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("|---")]
@@ -140,8 +139,8 @@ def test_epoch_table_is_sampled_keeping_first_best_and_last(v3):
     [([0.5, 0.6, 0.7], "Rising"), ([0.7, 0.6, 0.5], "Falling"), ([0.6, 0.6, 0.6], "Flat"), ([0.5, 0.7, 0.6], "Peak at 2")],
 )
 def test_trend_words(v3, values, word):
-    record = copy.deepcopy(v3)
-    record["history"] = [{"epoch": i + 1, "val": {"encoder1_auc": v}} for i, v in enumerate(values)]
+    record = v3.model_copy(deep=True)
+    record.history = [Epoch(epoch=i + 1, seconds=0.1, train={"loss": None}, val={"encoder1_auc": v}) for i, v in enumerate(values)]
     assert f"**val.encoder1_auc**: {word} (" in render_run_report(record)
 
 
@@ -168,23 +167,23 @@ def test_leakage_is_flagged_above_five_percent(load_fixture, rows_of):
     record = load_fixture("contrastive_arms_records.json")[0]
     report = render_run_report(record)
     assert rows_of(report, "test.leak") == [["test.leak", "91.5%", "⚠️ leaked evaluation"]]
-    record["metrics"]["test"]["leak"] = 0.02
+    assert "**Leaked evaluation**: test.leak = 91.5% (> 5.0%)" in report
+    record.metrics["test"]["leak"] = 0.02
     report = render_run_report(record)
     assert rows_of(report, "test.leak") == [["test.leak", "2.0%", "✅ PASS"]]
-    assert "leaked evaluation" not in report
+    assert "Leaked evaluation" not in report
 
 
 def test_probability_collapse_only_when_spread_is_tiny(load_fixture):
     records = load_fixture("feature_tracker.json")["records"]
     collapsed, healthy = render_run_report(records[2]), render_run_report(records[0])
-    assert "## Probability Collapse" in collapsed and "test.spread = 0.0120" in collapsed
-    assert "Probability Collapse" not in healthy
+    assert "**Probability collapse**: test.spread = 0.0120 (< 0.0500)" in collapsed
+    assert "Probability collapse" not in healthy and "test.spread | 0.3100 | ✅ PASS" in healthy
 
 
 def test_sections_without_data_are_left_out(load_fixture):
     record = load_fixture("diverged_record.json")
-    for key in ("history", "verdict", "baseline", "trivial"):
-        record.pop(key, None)
+    record.history, record.verdict, record.baseline, record.trivial = [], None, None, {}
     report = render_run_report(record)
     for title in ("Loss Balance", "Success Criteria", "Comparison to", "Trivial Baselines", "Tracked Parameters"):
         assert title not in report
@@ -212,25 +211,26 @@ def test_ascii_mode_words(v3, rows_of):
 
 
 def test_trivial_comparison_follows_a_lower_is_better_direction(v3, rows_of):
-    record = copy.deepcopy(v3)
-    record["trivial"] = {"majority": {"test": {"skill_cv": 0.01, "gain_cv": 0.0001}}}
-    record["directions"].update(skill_cv=False, gain_cv=False)
-    del record["baseline"]
+    record = v3.model_copy(deep=True)
+    record.trivial = {"majority": {"test": {"skill_cv": 0.01, "gain_cv": 0.0001}}}
+    for name in ("skill_cv", "gain_cv"):
+        record.facts[name].higher_is_better = False
+    record.baseline = None
     report = render_run_report(record)
     assert rows_of(report, "test.skill_cv")[0][1:] == ["0.0020", "0.0100", "✅ PASS"]
     assert rows_of(report, "test.gain_cv")[0][1:] == ["0.0021", "1.00e-04", "❌ FAIL"]
 
 
 def test_renders_the_verdict_engine_output(v3, rows_of):
-    from vifspec.verdict import judge_results
+    from vifspec.verdict import judge_results, results_from_file
 
     verdict = judge_results(
         {"Gain Std": "test.gain_std > 0.10", "Rollout": "{val,ood}.rollout >= 0.46"},
         {"phase1": {"require": "all", "criteria": ["Gain Std", "Rollout"]}},
-        {"metrics": {"test": {"gain_std": 0.0018}, "val": {"rollout": 0.448}, "ood": {"rollout": 0.476}}},
+        results_from_file({"metrics": {"test": {"gain_std": 0.0018}, "val": {"rollout": 0.448}, "ood": {"rollout": 0.476}}}),
     )
-    record = copy.deepcopy(v3)
-    record["verdict"] = verdict.to_dict()
+    record = v3.model_copy(deep=True)
+    record.verdict = verdict.to_dict()
     report = render_run_report(record)
     assert rows_of(report, "**Gain Std**")[0][1:] == [">0.10", "0.0018", "❌ FAIL", "55x short"]
     assert rows_of(report, "**Rollout**")[1] == ["**Rollout**", "0.4480 ❌", "0.4760 ✅", ">=0.46", "⚠️ Mixed"]

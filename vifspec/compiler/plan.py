@@ -7,11 +7,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from vifspec.spec import Spec
-
-AUTO_LOSS_METRIC = "loss"
+from vifspec.facts import MetricFacts
+from vifspec.spec.overrides import origin_paths
+from vifspec.spec.schema import Spec
 
 
 def canonical_hash(obj: Any) -> str:
@@ -44,13 +44,23 @@ class Plan:
     group: str | None = None
     arm: str | None = None
     overrides: Mapping[str, Any] = field(default_factory=dict)
-    metric_fns: Mapping[str, str] = field(default_factory=dict)
-    directions: Mapping[str, bool | None] = field(default_factory=dict)
+    facts: Mapping[str, MetricFacts] = field(default_factory=dict)
     seeds_in_variant: int = 1
+    declared_at: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("overrides", "metric_fns", "directions"):
+        for name in ("overrides", "facts"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    def origin_of(self, key_path: tuple[Any, ...], doc: dict[str, Any], written: Callable[[tuple[Any, ...]], bool]) -> tuple[Any, ...]:
+        """Where the value at ``key_path`` of this plan's spec is written: the variant override that set
+        it (``written`` tells whether a key path is written in the file as such), else ``key_path``."""
+        dotted = ".".join(str(k) for k in key_path)
+        for key in self.overrides:
+            if dotted == key or dotted.startswith(key + ".") or key.startswith(dotted + "."):
+                rest = tuple(dotted[len(key) + 1:].split(".")) if dotted.startswith(key + ".") else ()
+                return next((p for p in origin_paths(key, self.declared_at, doc, rest) if written(p)), self.declared_at)
+        return key_path
 
     @property
     def experiment_id(self) -> str:
@@ -70,8 +80,6 @@ class Plan:
             "arm": self.arm,
             "seed": self.seed,
             "overrides": dict(self.overrides),
-            "metric_fns": dict(self.metric_fns),
-            "directions": dict(self.directions),
             "spec": self.spec.model_dump(mode="json"),
         }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable
 
+from vifspec.compiler.facts import resolve_facts
 from vifspec.compiler.load import load_spec
 from vifspec.compiler.plan import Plan
 from vifspec.compiler.variants import Variant, expand_variants, select_variants
@@ -47,41 +48,9 @@ def plans_for(variants: list["Variant"], source: Source, seeds: int | None, regi
                     group=variant.group,
                     arm=variant.arm,
                     overrides=variant.overrides,
-                    metric_fns=metric_fns(variant.spec),
-                    directions=directions(variant.spec, registry),
+                    facts=resolve_facts(variant.spec, registry),
                     seeds_in_variant=len(seed_list),
+                    declared_at=variant.declared_at,
                 )
             )
     return plans
-
-
-def metric_fns(spec: Spec) -> dict[str, str]:
-    """Metric name -> registry function, for every metric computed on some split."""
-    names = {m for split in spec.metrics.values() for m in split}
-    return {name: spec.metric[name].fn if name in spec.metric else name for name in sorted(names)}
-
-
-def directions(spec: Spec, registry: Registry) -> dict[str, bool | None]:
-    """Metric name -> higher_is_better (None when unknown; losses are lower-is-better)."""
-    out: dict[str, bool | None] = {}
-    for name, fn in metric_fns(spec).items():
-        if name == "loss" or name.startswith("loss."):
-            out[name] = False
-        elif registry.has("metric", fn) or ":" in fn:
-            out[name] = registry.get("metric", fn).higher_is_better
-        else:
-            out[name] = None
-    return out
-
-
-def result_directions(spec: Spec, results: dict[str, Any], registry: Registry | None = None) -> dict[str, bool]:
-    """Directions of the metrics named in a results file: by their [metric] fn, else by registry name."""
-    registry = registry or default_registry()
-    names = {m for table in (results.get("metrics") or {}).values() if isinstance(table, dict) for m in table}
-    out = {}
-    for name in names:
-        fn = spec.metric[name].fn if name in spec.metric else name
-        if registry.has("metric", fn):
-            out[name] = registry.get("metric", fn).higher_is_better
-    return out
-

@@ -22,6 +22,7 @@ class Variant:
     group: str | None = None
     arm: str | None = None
     description: str = ""
+    declared_at: tuple[str, ...] = ()
 
 
 def expand_variants(spec: Spec, source: Source) -> list[Variant]:
@@ -65,7 +66,7 @@ def sweep_points(sweep: dict[str, list[Any]]) -> list[tuple[str, dict[str, Any]]
 
 def _variant(source: Source, vid: str, at: tuple[str, ...], overrides: dict[str, Any], **meta: Any) -> Variant:
     spec = validate(source, overrides, at)
-    return Variant(vid, spec, overrides, **meta)
+    return Variant(vid, spec, overrides, declared_at=at, **meta)
 
 
 def select_variants(variants: list[Variant], only: set[str], group: str | None, source: Source) -> list[Variant]:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
 
 import torch
 
-from vifspec.spec import CollapseGuard, EarlyStopping, Guards
+from vifspec.facts import Facts, facts_of
+from vifspec.records.record import Epoch
+from vifspec.spec.schema import CollapseGuard, EarlyStopping, Guards
 
 
-def _higher_is_better(monitor: str, mode: str, directions: Mapping[str, bool | None]) -> bool:
+def _higher_is_better(monitor: str, mode: str, facts: Facts) -> bool:
     if mode != "auto":
         return mode == "max"
-    return directions.get(monitor.split(".", 1)[1]) is not False
+    return facts_of(facts, monitor).higher_is_better is not False
 
 
 class EarlyStopper:
@@ -22,12 +23,12 @@ class EarlyStopper:
     Without ``[train.early_stopping]`` the last epoch that passed the guards counts as the best.
     """
 
-    def __init__(self, cfg: EarlyStopping | None, directions: Mapping[str, bool | None]):
+    def __init__(self, cfg: EarlyStopping | None, facts: Facts):
         self.cfg = cfg
         self.best_epoch: int | None = None
         self.best_value: float | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
-        self.maximise = _higher_is_better(cfg.monitor, cfg.mode, directions) if cfg else True
+        self.maximise = _higher_is_better(cfg.monitor, cfg.mode, facts) if cfg else True
 
     def update(self, epoch: int, val: dict[str, float | None], model: torch.nn.Module) -> bool:
         """Record an epoch that passed the guards; return True when patience is exhausted.
@@ -66,19 +67,21 @@ class EarlyStopper:
 class GuardState:
     """NaN/Inf guard on the training loss and collapse guards on validation metrics."""
 
-    def __init__(self, cfg: Guards, directions: Mapping[str, bool | None]):
+    def __init__(self, cfg: Guards, facts: Facts):
         self.cfg = cfg
-        self.directions = directions
+        self.facts = facts
         self.best: dict[int, float] = {}
         self.flags: list[str] = []
 
-    def check(self, epoch: int, entry: dict[str, Any]) -> tuple[str, str] | None:
-        """``(status, reason)`` when the run must end now, else None (flags are kept for the end)."""
-        losses = [entry["train"]["loss"], *(t["raw"] for t in entry["train"]["terms"].values())]
-        if self.cfg.nan and not all(math.isfinite(v) for v in losses):
+    def check(self, epoch: int, entry: Epoch) -> tuple[str, str] | None:
+        """``(status, reason)`` when the run must end now, else None (flags are kept for the end).
+
+        A non-finite loss is recorded as ``None`` in the epoch entry."""
+        losses = [entry.train.loss, *(t.raw for t in entry.train.terms.values())]
+        if self.cfg.nan and any(v is None or not math.isfinite(v) for v in losses):
             return "diverged", f"non-finite training loss at epoch {epoch}"
         for i, guard in enumerate(self.cfg.collapse):
-            reason = self._collapsed(i, guard, epoch, entry["val"])
+            reason = self._collapsed(i, guard, epoch, entry.val)
             if reason and guard.action == "stop":
                 return "collapsed", reason
             if reason and reason not in self.flags:
@@ -90,7 +93,7 @@ class GuardState:
         value = val.get(metric)
         if value is None:
             return None
-        up = _higher_is_better(guard.monitor, "auto", self.directions)
+        up = _higher_is_better(guard.monitor, "auto", self.facts)
         best = self.best.get(i)
         self.best[i] = value if best is None else (max(best, value) if up else min(best, value))
         if epoch < guard.after_epoch:

@@ -1,14 +1,12 @@
-"""The criterion expression language: syntax tree (:mod:`.ast`), parser (:mod:`.parser`), evaluation (:mod:`.evaluate`)."""
+"""The criterion expression language: syntax tree (:mod:`.ast`), parser (:mod:`.parser`), numeric evaluation (:mod:`.evaluate`)."""
 
 from __future__ import annotations
 
-from vifspec.expr.ast import BoundRef, Expr, ExprError, Ref
-from vifspec.expr.evaluate import (
-    FAIL, MISSING, MIXED, PASS, Lookup, Outcome, Row, compare, evaluate, gap_text,
-)
+from vifspec.expr.ast import BoundRef, Compare, Expr, ExprError, Logic, Node, Not, Ref
+from vifspec.expr.evaluate import Calculator, Lookup, Missing, Target, compare, gap_text
 from vifspec.expr.parser import parse
 
 __all__ = [
-    "BoundRef", "Expr", "ExprError", "Lookup", "Outcome", "Ref", "Row",
-    "PASS", "FAIL", "MISSING", "MIXED", "compare", "evaluate", "gap_text", "parse",
+    "BoundRef", "Calculator", "Compare", "Expr", "ExprError", "Logic", "Lookup", "Missing", "Node", "Not", "Ref",
+    "Target", "compare", "gap_text", "parse",
 ]

@@ -1,32 +1,24 @@
-"""Criterion expressions: parse, list references, evaluate.
+"""Numeric evaluation of criterion expressions, comparisons with tolerance, targets and gaps.
 
-``test.gain_std > 0.10``, ``test.mae < 0.2``, ``{val,ood}.margin >= +0.02``,
-``infonce.test.r@5 - ar_only.test.r@5 >= +10pp``, ``baseline.val.auc - val.auc < 1pp and not val.loss > 2``.
+:func:`parse` (grammar in :mod:`vifspec.expr.parser`) returns an :class:`Expr`; a
+:class:`Calculator` computes the value of any numeric node for one set of measurements (one seed)
+through a lookup of bound references. A reference whose value is missing (``None``), NaN or
+infinite, or arithmetic that yields a non-finite number (``x / 0``), raises :class:`Missing`: a
+missing metric never passes. Judging a criterion over seeds is :mod:`vifspec.verdict.criterion`.
 
-:func:`parse` (grammar in :mod:`vifspec.expr_parser`) returns an :class:`Expr` whose
-:meth:`Expr.references` carry their columns, so the compiler can check each against the metrics
-a plan produces. :func:`evaluate` judges an expression against a lookup of values:
-
-- a reference whose value is missing (``None``), NaN or infinite, or arithmetic that yields a
-  non-finite number (``x / 0``), makes the outcome MISSING: a missing metric never passes;
-- a split set evaluates once per split, giving one :class:`Row` per split; the outcome is PASS when
-  every row passes, FAIL when every row fails, MISSING when every row is missing, MIXED otherwise;
-- comparisons treat values within a relative 1e-9 (absolute 1e-12) of each other as equal, so
-  ``>=`` exactly at its target passes even after float arithmetic (``0.35 - 0.25 >= 10pp``) and
-  ``>`` exactly at its target does not.
-
-When one side of the top-level comparison is constant, the outcome also carries the report's
-``target`` (operator and constant as written, ``">0.10"``, ``">= +10pp"``), ``achieved`` (the value
-of the other side) and, when not passed, the ``gap`` ("55x short", "4.3% short", "9.5pp short",
-"3x over", "12.0% over").
+:func:`compare` treats values within a relative 1e-9 (absolute 1e-12) of each other as equal, so
+``>=`` exactly at its target passes even after float arithmetic (``0.35 - 0.25 >= 10pp``) and ``>``
+exactly at its target does not. :class:`Target` finds a comparison's constant side (``> 0.10``,
+``>= +10pp`` as written) and :func:`gap_text` says how far a value falls short of it ("55x short",
+"4.3% short", "9.5pp short", "3x over", "12.0% over").
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, field
-from typing import Callable, NamedTuple
+from dataclasses import dataclass
+from typing import Callable
 
 from vifspec.expr.ast import (
     Arith,
@@ -35,17 +27,13 @@ from vifspec.expr.ast import (
     Compare,
     Expr,
     ExprError,
-    Logic,
     Node,
-    Not,
     Num,
     Ref,
     Unary,
     walk,
 )
-from vifspec.expr.parser import parse
 
-PASS, FAIL, MISSING, MIXED = "PASS", "FAIL", "MISSING", "MIXED"
 REL_TOL, ABS_TOL = 1e-9, 1e-12
 Lookup = Callable[[BoundRef], "float | None"]
 
@@ -53,83 +41,23 @@ _MIRRORED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "≥": "≤
 _FUNCTIONS: dict[str, Callable[[list[float]], float]] = {"abs": lambda args: abs(args[0]), "min": min, "max": max}
 
 
-class Row(NamedTuple):
-    """One split of a split-set criterion."""
-
-    split: str
-    achieved: float | None
-    status: str
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The judgement of one expression; ``rows`` is empty without a split set."""
-
-    status: str
-    achieved: float | None = None
-    target: str | None = None
-    gap: str | None = None
-    rows: tuple[Row, ...] = field(default_factory=tuple)
-
-
-class _Missing(Exception):
+class Missing(Exception):
     """A value needed by the expression is missing or not finite."""
 
 
-def evaluate(expr: Expr, lookup: Lookup, arms: set[str] | frozenset[str] = frozenset()) -> Outcome:
-    """Judge ``expr``; ``lookup`` gives the value of a bound reference (``None`` when missing)."""
-    target = _Target.of(expr)
-    splits = expr.splits
-    results = [_evaluate_split(expr, lookup, arms, split, target) for split in (splits or (None,))]
-    if splits is None:
-        status, achieved = results[0]
-        gap = target.gap(achieved) if target and status == FAIL else None
-        return Outcome(status, achieved, target.text if target else None, gap)
-    rows = tuple(Row(split, achieved, status) for split, (status, achieved) in zip(splits, results))
-    return Outcome(_overall({row.status for row in rows}), None, target.text if target else None, None, rows)
+class Calculator:
+    """The value of numeric nodes for one set of measurements: one lookup per bound reference, cached."""
 
-
-def _overall(statuses: set[str]) -> str:
-    return statuses.pop() if len(statuses) == 1 else MIXED
-
-
-def _evaluate_split(
-    expr: Expr, lookup: Lookup, arms: set[str] | frozenset[str], split: str | None, target: _Target | None
-) -> tuple[str, float | None]:
-    evaluator = _Evaluator(lookup, arms, split)
-    try:
-        status = PASS if evaluator.truth(expr.root) else FAIL
-    except _Missing:
-        status = MISSING
-    if target is None:
-        return status, None
-    try:
-        return status, evaluator.number(target.measured)
-    except _Missing:
-        return status, None
-
-
-class _Evaluator:
     def __init__(self, lookup: Lookup, arms: set[str] | frozenset[str], split: str | None):
         self.lookup = lookup
         self.arms = arms
         self.split = split
         self.fetched: dict[BoundRef, object] = {}  # one lookup per reference, whatever reads it
 
-    def truth(self, node: Node) -> bool:
-        if isinstance(node, Compare):
-            return compare(node.op, self.number(node.left), self.number(node.right))
-        if isinstance(node, Not):
-            return not self.truth(node.operand)
-        if isinstance(node, Logic):
-            left, right = self.truth(node.left), self.truth(node.right)
-            return (left and right) if node.op == "and" else (left or right)
-        raise TypeError(f"not a boolean node: {node!r}")
-
     def number(self, node: Node) -> float:
         value = self._compute(node)
         if not math.isfinite(value):
-            raise _Missing
+            raise Missing
         return value
 
     def _compute(self, node: Node) -> float:
@@ -152,11 +80,11 @@ class _Evaluator:
             self.fetched[bound] = self.lookup(bound)
         value = self.fetched[bound]
         if not isinstance(value, numbers.Real) or isinstance(value, bool):
-            raise _Missing
+            raise Missing
         try:
             return float(value)
         except OverflowError:  # an integer beyond float range
-            raise _Missing from None
+            raise Missing from None
 
 
 def _arithmetic(op: str, left: float, right: float) -> float:
@@ -167,7 +95,7 @@ def _arithmetic(op: str, left: float, right: float) -> float:
     if op == "*":
         return left * right
     if right == 0:
-        raise _Missing
+        raise Missing
     return left / right
 
 
@@ -185,18 +113,25 @@ def compare(op: str, left: float, right: float) -> bool:
 
 
 @dataclass(frozen=True)
-class _Target:
-    """A top-level comparison of a measured side against a constant, normalised to ``measured op constant``."""
+class Target:
+    """A comparison normalised to ``measured op value``.
+
+    With a constant side (``test.auc > 0.70``, ``0.70 < test.auc``) the other side is measured and
+    ``text`` is the operator and constant as written (``">0.70"``, ``">= +10pp"``). Without one
+    (``a.test.r@5 > b.test.r@5``) the difference ``left - right`` is measured against 0 and ``text``
+    is ``None``.
+    """
 
     op: str
-    text: str
+    text: str | None
     value: float | None
     percentage_points: bool
     measured: Node
 
     @classmethod
-    def of(cls, expr: Expr) -> _Target | None:
-        root = expr.root
+    def of(cls, expr: Expr, node: Compare | None = None) -> Target | None:
+        """The target of comparison ``node`` (default: the expression's root, when it is a comparison)."""
+        root = expr.root if node is None else node
         if not isinstance(root, Compare):
             return None
         if _is_constant(root.right) and not _is_constant(root.left):
@@ -204,19 +139,20 @@ class _Target:
         elif _is_constant(root.left) and not _is_constant(root.right):
             op, op_text, constant, measured = _MIRRORED[root.op], _MIRRORED[root.op_text], root.left, root.right
         else:
-            return None
+            difference = Arith(root.start, root.end, "-", root.left, root.right)
+            return cls(root.op, None, 0.0, False, difference)
         written = expr.source(constant)
         text = f"{op_text} {written}" if written[:1] in "+-" else f"{op_text}{written}"
         try:
-            value: float | None = _Evaluator(lambda ref: None, frozenset(), None).number(constant)
-        except _Missing:
+            value: float | None = Calculator(lambda ref: None, frozenset(), None).number(constant)
+        except Missing:
             value = None
-        points = any(isinstance(node, Num) and node.unit == "pp" for node in walk(constant))
+        points = any(isinstance(n, Num) and n.unit == "pp" for n in walk(constant))
         return cls(op, text, value, points, measured)
 
     def gap(self, achieved: float | None) -> str | None:
-        """How far a failed ``achieved`` is from the target; ``None`` when it cannot be said."""
-        if achieved is None or self.value is None or self.op == "==":
+        """How far ``achieved`` is from the target; ``None`` when it cannot be said."""
+        if achieved is None or self.value is None or self.op == "==" or self.text is None:
             return None
         return gap_text(self.op, self.value, achieved, self.percentage_points)
 

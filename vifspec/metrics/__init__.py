@@ -114,7 +114,7 @@ _lazy = lazy_exports(__name__, _FUNCTION_MODULE)
 
 def register(registry: Any) -> None:
     """Declare every built-in metric in ``registry`` (torch-free)."""
-    from vifspec.registry import Alert
+    from vifspec.facts import Alert
 
     for entry in _ENTRIES:
         registry.add(

@@ -8,23 +8,26 @@ from typing import Any, Iterator
 import torch
 
 from vifspec.data import DataBundle
-from vifspec.errors import SpecError
+from vifspec.errors import SpecError, did_you_mean
 from vifspec.registry import Registry
+from vifspec.spec.schema import Data
+from vifspec.spec.source import resolve_path
 
 Fields = dict[str, torch.Tensor]
 
 
-def load_bundle(source: str, params: dict[str, Any], seed: int, registry: Registry) -> DataBundle:
-    """Call the dataset factory named by ``[data].source`` (a file path goes to its loader)."""
-    name = registry.dataset_name(source)
+def load_bundle(data: Data, spec_path: str, registry: Registry) -> DataBundle:
+    """Call the dataset factory named by ``[data].source`` (a file path goes to its loader, resolved
+    against the spec's folder, then the working directory)."""
+    name = registry.dataset_name(data.source)
     factory = registry.get("dataset", name).load()
-    kwargs = dict(params)
-    if name != source:
-        kwargs.setdefault("path", source)
-    check_call(("data", "params"), factory, seed=seed, **kwargs)
-    bundle = factory(seed=seed, **kwargs)
+    kwargs = dict(data.params)
+    if name != data.source:
+        kwargs.setdefault("path", str(resolve_path(data.source, spec_path)))
+    check_call(("data", "params"), factory, seed=data.seed, **kwargs)
+    bundle = factory(seed=data.seed, **kwargs)
     if not isinstance(bundle, DataBundle):
-        raise SpecError(f"dataset '{source}' returned {type(bundle).__name__}, not a vifspec.data.DataBundle")
+        raise SpecError(f"dataset '{data.source}' returned {type(bundle).__name__}, not a vifspec.data.DataBundle")
     return bundle
 
 
@@ -78,24 +81,34 @@ def build_model(factory: Any, params: dict[str, Any], info: dict[str, Any]) -> t
 
 
 class ParamsError(Exception):
-    """The spec's params for a factory do not fit its signature; ``table`` is the spec key path."""
+    """The spec's params for a factory do not fit its signature: ``(key path, message)`` per problem."""
 
-    def __init__(self, table: tuple[str, ...], message: str):
-        self.table = table
-        super().__init__(message)
+    def __init__(self, problems: list[tuple[tuple[str, ...], str]]):
+        self.problems = problems
+        super().__init__("; ".join(message for _, message in problems))
 
 
 def check_call(table: tuple[str, ...], factory: Any, **kwargs: Any) -> None:
-    """Raise :class:`ParamsError` (a spec error, not a crash) when ``kwargs`` do not fit ``factory``."""
+    """Raise :class:`ParamsError` (a spec error, not a crash) when ``kwargs`` do not fit ``factory``:
+    each unknown parameter at its own key with a did-you-mean, each missing one at ``table``."""
     try:
         signature = inspect.signature(factory)
     except (TypeError, ValueError):  # no signature to check (a builtin): let the call decide
         return
-    try:
-        signature.bind(**kwargs)
-    except TypeError as exc:
-        accepted = ", ".join(n for n in signature.parameters if n not in ("self", "seed"))
-        raise ParamsError(table, f"{exc} (accepted: {accepted})") from None
+    params = signature.parameters
+    accepted = [n for n in params if n not in ("self", "seed")]
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    problems = [
+        (table + (key,), f"unknown parameter '{key}'{did_you_mean(key, accepted)}; accepted: {', '.join(accepted) or 'none'}")
+        for key in kwargs if key not in params and not takes_any
+    ]
+    problems += [
+        (table, f"required parameter '{name}' is missing")
+        for name, p in params.items()
+        if name not in kwargs and p.default is p.empty and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and name != "self"
+    ]
+    if problems:
+        raise ParamsError(problems)
 
 
 def _as_tensors(fields: dict[str, Any]) -> Fields:

@@ -1,4 +1,4 @@
-"""Run records: the JSON format, atomic writes and the ``runs/`` store (torch-free)."""
+"""The ``runs/`` store: atomic writes, the one record writer and the one record reader (torch-free)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ import math
 import os
 import tempfile
 from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from vifspec.errors import SpecError
+from pydantic import ValidationError
 
-FORMAT = "vifspec.record/1"
-RECORD_FILE = "record.json"
-FINISHED = ("completed", "early_stopped", "diverged", "collapsed")
-FAILED_STATUSES = ("diverged", "collapsed", "crashed")
+from vifspec.errors import Problem
+from vifspec.records.record import FORMAT, PREVIOUS_FORMATS, RECORD_FILE, RecordError, RunRecord, upgrade
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -51,26 +50,50 @@ def clean(value: Any) -> Any:
     return value
 
 
-def write_record(record: dict[str, Any], run_dir: str | Path) -> Path:
+def write_record(record: RunRecord, run_dir: str | Path) -> Path:
+    """Write ``record`` to ``run_dir/record.json`` atomically (the one writer of records)."""
     path = Path(run_dir) / RECORD_FILE
-    atomic_write_text(path, json.dumps(clean(record), indent=2, sort_keys=False) + "\n")
+    atomic_write_text(path, json.dumps(clean(record.model_dump(mode="json")), indent=2) + "\n")
     return path
 
 
-def load_record(path: str | Path) -> dict[str, Any]:
-    """Load a record (a file, or a run directory holding ``record.json``)."""
+def read_record(path: str | Path) -> RunRecord:
+    """Read and validate a record (a file, or a run directory holding ``record.json``).
+
+    Raises :class:`RecordError` naming the file for anything that is not a valid record.
+    """
     path = Path(path)
     if path.is_dir():
         path = path / RECORD_FILE
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
-        raise SpecError(f"{path}: no such record") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise SpecError(f"{path}: not a readable record: {exc}") from None
-    if not isinstance(record, dict) or record.get("format") != FORMAT:
-        raise SpecError(f"{path}: not a vifspec record (expected format '{FORMAT}')")
-    return record
+        raise RecordError(Problem("no such record", str(path))) from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise RecordError(Problem(f"not a readable record: {_short(exc)}", str(path))) from None
+    if not isinstance(data, dict) or data.get("format") not in (FORMAT, *PREVIOUS_FORMATS):
+        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise RecordError(Problem(f"not a vifspec record (format {found!r}; expected '{FORMAT}')", str(path)))
+    try:
+        return RunRecord.model_validate(upgrade(data))
+    except (ValidationError, RecursionError, ValueError) as exc:
+        raise RecordError(Problem(f"not a valid record: {_first_error(exc)}", str(path))) from None
+
+
+def _short(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def _first_error(exc: BaseException) -> str:
+    if not isinstance(exc, ValidationError):
+        return _short(exc)
+    errors = exc.errors()
+    err = errors[0]
+    where = ".".join(str(p) for p in err["loc"]) or "record"
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    return f"{where}: {err['msg']}{more}"
 
 
 def find_records(root: str | Path) -> Iterator[Path]:
@@ -82,10 +105,24 @@ def find_records(root: str | Path) -> Iterator[Path]:
     yield from sorted(root.rglob(RECORD_FILE))
 
 
-def results_of(record: dict[str, Any]) -> dict[str, Any]:
-    """A record's metrics in the judge's results shape."""
-    out: dict[str, Any] = {"metrics": record.get("metrics", {})}
-    baseline = record.get("baseline") or {}
-    if baseline.get("metrics"):
-        out["baseline"] = baseline["metrics"]
-    return out
+@dataclass
+class Scan:
+    """The records found below a folder, and a problem for each file that could not be read."""
+
+    records: list[RunRecord] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def scan_records(root: str | Path) -> Scan:
+    """Read every record below ``root``; an unreadable one is a problem (a warning), not an error."""
+    scan = Scan()
+    for path in find_records(root):
+        try:
+            record = read_record(path)
+        except RecordError as exc:
+            scan.problems.extend(exc.problems)
+            continue
+        scan.records.append(record)
+        scan.paths.append(path)
+    return scan

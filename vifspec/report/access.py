@@ -48,29 +48,6 @@ def split_label(split: str) -> str:
     return _SPLIT_LABELS.get(split, split.upper())
 
 
-def by_metric(table: Mapping[str, Any] | None, key: str) -> Any:
-    """The entry of a per-metric table (``directions``, ``metric_fns``) for a metric named bare or as
-    ``split.metric``; a table-valued metric's column (``qwk_dim.universalism``) inherits the entry of
-    its metric (``qwk_dim``). ``None`` when unknown."""
-    table = table or {}
-    for name in (key, key.partition(".")[2]):
-        while name:
-            if name in table:
-                return table[name]
-            name = name.rpartition(".")[0]
-    return None
-
-
-def direction(directions: Mapping[str, bool] | None, key: str) -> bool | None:
-    """``higher_is_better`` of a metric named bare or as ``split.metric``; ``None`` when unknown."""
-    return by_metric(directions, key)
-
-
-def is_loss(metric: str) -> bool:
-    """The total loss ``loss`` or a term's raw value ``loss.<term>``."""
-    return metric == "loss" or metric.startswith("loss.")
-
-
 def is_better(candidate: Any, reference: Any, higher_is_better: bool | None) -> bool:
     """Whether ``candidate`` strictly beats ``reference`` (higher is better when unknown)."""
     if not (is_number(candidate) and is_number(reference)):
@@ -101,4 +78,4 @@ def common_keys(metric_sets: Iterable[Metrics], split: str) -> list[str]:
         return []
     first = list((sets[0].get(split) or {}).keys())
     shared = [m for m in first if all(m in (s.get(split) or {}) for s in sets[1:])]
-    return [f"{split}.{m}" for m in shared if not is_loss(m)]
+    return [f"{split}.{m}" for m in shared]

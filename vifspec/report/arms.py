@@ -1,49 +1,33 @@
-"""The arms part of ``REPORT.md`` (seed 003): arms side by side with Δ rows, the gate line of each
-criterion comparing arms, the leaked-evaluation warning, and the experiment verdict every arm carries."""
+"""The arms part of ``REPORT.md`` (seed 003): arms side by side (means over seeds) with Δ rows, each
+seed's own Δ, the gate line of each criterion comparing arms, alerts, and the experiment's verdict."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
+from vifspec.facts import Facts
+from vifspec.records import RunRecord
+from vifspec.report.access import Metrics, lookup
 from vifspec.report.comparison import arm_keys, arms_table
-from vifspec.report.diagnostics import LEAK_THRESHOLD, leaks
-from vifspec.report.markdown import Style, fmt_pct, section
-from vifspec.report.units import merged_metric_fns
-from vifspec.report.verdict_view import CriterionView, VerdictView, achieved_text, read_verdict, status_symbol, verdict_sections
+from vifspec.report.diagnostics import fired, warning_line
+from vifspec.report.markdown import Style, bold, md_table, section
+from vifspec.report.units import fmt_delta, metric_unit
+from vifspec.report.verdict_view import achieved_text, status_symbol, verdict_sections
+from vifspec.verdict import CriterionResult, Verdict
+from vifspec.verdict.results import Results, mean_table
 
-Record = Mapping[str, Any]
 _TARGET = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(.*)$")
 _PRETTY_OP = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
-
-
-def arm_records(records: Sequence[Record]) -> list[Record]:
-    """The records of an arms experiment (one per arm; the first record of an arm wins)."""
-    seen: dict[str, Record] = {}
-    for record in records:
-        if record.get("arm") is not None:
-            seen.setdefault(str(record["arm"]), record)
-    return list(seen.values())
-
-
-def control_arm(record: Record) -> str | None:
-    """The arm the others are compared with: ``baseline.arm``, or ``baseline.source = "arm <name>"``."""
-    baseline = record.get("baseline") or {}
-    if baseline.get("arm"):
-        return str(baseline["arm"])
-    source = str(baseline.get("source") or "")
-    return source[len("arm "):] if source.startswith("arm ") else None
 
 
 def pretty_target(target: str) -> str:
     """``">= +10pp" -> "≥ +10pp"``."""
     match = _TARGET.match(target)
-    if not match:
-        return target
-    return f"{_PRETTY_OP[match.group(1)]} {match.group(2)}"
+    return f"{_PRETTY_OP[match.group(1)]} {match.group(2)}" if match else target
 
 
-def gate_lines(view: VerdictView | None, arms: Sequence[str], style: Style) -> str | None:
+def gate_lines(view: Verdict | None, arms: Sequence[str], style: Style) -> str | None:
     """``**Gate**: ΔR@5 ≥ +10pp → Got -2.5pp ❌`` for each criterion that compares arms."""
     if view is None:
         return None
@@ -51,40 +35,56 @@ def gate_lines(view: VerdictView | None, arms: Sequence[str], style: Style) -> s
     return "  \n".join(lines) or None
 
 
-def _compares_arms(criterion: CriterionView, arms: Sequence[str]) -> bool:
+def _compares_arms(criterion: CriterionResult, arms: Sequence[str]) -> bool:
     return any(re.search(r"(?<![\w.])" + re.escape(arm) + r"\.", criterion.expression) for arm in arms)
 
 
-def _gate_line(criterion: CriterionView, style: Style) -> str:
+def _gate_line(criterion: CriterionResult, style: Style) -> str:
     target = pretty_target(criterion.target) if criterion.target else f"`{criterion.expression}`"
     return f"**Gate**: {criterion.name} {target} → Got {achieved_text(criterion)} {status_symbol(criterion.status, style)}"
 
 
-def leak_warning(records: Sequence[Record], style: Style) -> tuple[str | None, float | None]:
-    """The warning line when any arm's ``overlap`` metric is above 5%, and the largest overlap."""
-    findings = [(str(r.get("arm")), f"{split}.{metric}", value) for r in records for split, metric, value in leaks(r)]
-    if not findings:
-        return None, None
-    worst = max(value for _, _, value in findings)
-    where = ", ".join(f"{key} = {fmt_pct(value)} ({arm})" for arm, key, value in findings)
-    line = (
-        f"{style.mark('warn')} **Leaked evaluation**: {where}, above {fmt_pct(LEAK_THRESHOLD, 0)}; the evaluation "
-        "items overlap the training items, so these numbers do not measure generalisation."
-    )
-    return line, worst
+def arm_means(results: Results) -> dict[str, Metrics]:
+    """Each arm's metrics, averaged over its seeds."""
+    return {arm: mean_table(samples) for arm, samples in results.arms.items()}
 
 
-def arms_sections(records: Sequence[Record], style: Style) -> list[str | None]:
-    """The arms table (titled with the leak when there is one), gate lines, leak warning and the
-    experiment verdict's criteria and gates sections; nothing for an experiment without arms."""
-    arms = arm_records(records)
-    if not arms:
+def per_seed_deltas(results: Results, keys: Sequence[str], control: str, facts: Facts) -> str | None:
+    """Seed | Δ of each key (other arm minus the control arm, same seed), when there are several seeds."""
+    others = [a for a in results.arms if a != control]
+    seeds = results.labels()
+    if len(seeds) < 2 or not others:
+        return None
+    by_seed = {arm: {s.seed: s.metrics for s in samples} for arm, samples in results.arms.items()}
+    rows = []
+    for seed in seeds:
+        for other in others:
+            base, mine = by_seed[control].get(seed, {}), by_seed[other].get(seed, {})
+            cells = [fmt_delta(_diff(lookup(mine, k), lookup(base, k)), metric_unit(facts, k)) for k in keys]
+            rows.append([f"seed {seed}" + (f" ({other})" if len(others) > 1 else ""), *cells])
+    return "### Δ per Seed\n\n" + md_table(["Seed", *keys], rows, ["l", *("r" for _ in keys)])
+
+
+def _diff(a: object, b: object) -> float | None:
+    return a - b if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None  # type: ignore[operator]
+
+
+def arms_sections(records: Sequence[RunRecord], results: Results, view: Verdict | None, facts: Facts, style: Style) -> list[str | None]:
+    """The arms table (titled with an alert when one fires), per-seed Δ, gate lines, alert warnings
+    and the experiment verdict's criteria and gates sections."""
+    means = arm_means(results)
+    if not means:
         return []
-    metric_fns = merged_metric_fns(arms)
-    metrics = {str(r["arm"]): r.get("metrics") or {} for r in arms}
-    control = next((arm for arm in map(control_arm, arms) if arm), None)
-    view = read_verdict(arms[0].get("verdict"), metric_fns)
-    warning, worst = leak_warning(arms, style)
-    title = "Arms" + (f" (Leaked Eval, {fmt_pct(worst)} Overlap)" if worst is not None else "")
-    table = arms_table(metrics, arm_keys(metrics), control, style, metric_fns)
-    return [section(title, table, gate_lines(view, list(metrics), style), warning), *verdict_sections(view, style)]
+    declared = next((r.baseline.arm for r in records if r.baseline is not None and r.baseline.arm), None)
+    control = declared if declared in means else next(iter(means))
+    keys = arm_keys(means, facts)
+    alerts = [(arm, f) for arm, metrics in means.items() for f in fired(metrics, facts)]
+    title = "Arms" + (f" ({alerts[0][1].alert.title})" if alerts else "")
+    n = len(results.labels())
+    note = f"Means over {n} seeds; Δ is each arm minus {bold(control)}, paired by seed." if n > 1 else None
+    warnings = "\n".join(f"- {warning_line(f, facts, style)} ({arm})" for arm, f in alerts) or None
+    return [
+        section(title, arms_table(means, keys, control, style, facts), note, per_seed_deltas(results, keys, control, facts),
+                gate_lines(view, list(means), style), warnings),
+        *verdict_sections(view, style),
+    ]

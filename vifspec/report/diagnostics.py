@@ -1,67 +1,75 @@
-"""Warnings drawn from diagnostic metrics: leaked evaluation (``overlap``) and probability collapse (``score_spread``)."""
+"""Warnings raised by metrics that declare an alert (a leaked evaluation, a probability collapse...).
+
+A metric's :class:`~vifspec.facts.Alert` says when its value is a warning (``overlap`` above 5%,
+``score_spread`` below 0.05); reports list every such measurement and flag the ones that fire.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Sequence
 
-from vifspec.report.access import ordered_splits
-from vifspec.report.markdown import Style, fmt_num, fmt_pct, is_number, md_table, section
-
-LEAK_THRESHOLD = 0.05
-COLLAPSE_THRESHOLD = 0.05
-
-Record = Mapping[str, Any]
-Finding = tuple[str, str, float]
+from vifspec.facts import Alert, Facts, facts_of
+from vifspec.report.access import Metrics, ordered_splits
+from vifspec.report.markdown import Style, is_number, md_table, section
+from vifspec.report.units import fmt_metric
 
 
-def values_of_fn(record: Record, fn: str) -> list[Finding]:
-    """``(split, metric, value)`` for every metric computed by registry function ``fn``."""
-    names = [metric for metric, name in (record.get("metric_fns") or {}).items() if name == fn]
-    metrics = record.get("metrics") or {}
-    return [
-        (split, metric, metrics[split][metric])
-        for split in ordered_splits(metrics)
-        for metric in names
-        if is_number((metrics[split] or {}).get(metric))
-    ]
+@dataclass(frozen=True)
+class Finding:
+    split: str
+    metric: str
+    value: float
+    alert: Alert
+
+    @property
+    def key(self) -> str:
+        return f"{self.split}.{self.metric}"
+
+    @property
+    def fires(self) -> bool:
+        return self.alert.fires(self.value)
 
 
-def leaks(record: Record) -> list[Finding]:
-    """Overlap measurements above 5%."""
-    return [f for f in values_of_fn(record, "overlap") if f[2] > LEAK_THRESHOLD]
+def findings(metrics: Metrics, facts: Facts | None) -> list[Finding]:
+    """Every measured value of a metric that declares an alert, in split order."""
+    out = []
+    for split in ordered_splits(metrics):
+        for metric, value in (metrics.get(split) or {}).items():
+            alert = facts_of(facts, f"{split}.{metric}").alert
+            if alert is not None and is_number(value):
+                out.append(Finding(split, metric, value, alert))
+    return out
 
 
-def collapses(record: Record) -> list[Finding]:
-    """Score spreads below 0.05: predictions clustered in a narrow band."""
-    return [f for f in values_of_fn(record, "score_spread") if f[2] < COLLAPSE_THRESHOLD]
+def fired(metrics: Metrics, facts: Facts | None) -> list[Finding]:
+    return [f for f in findings(metrics, facts) if f.fires]
 
 
-def leakage_section(record: Record, style: Style) -> str | None:
-    """Train/eval overlap as a percentage, flagged above 5%."""
-    findings = values_of_fn(record, "overlap")
-    if not findings:
+def warning_line(finding: Finding, facts: Facts | None, style: Style) -> str:
+    """``⚠️ **Leaked evaluation**: test.overlap = 90.0% (> 5.0%); the evaluation items overlap ...``."""
+    op, threshold = finding.alert.threshold
+    value = fmt_metric(finding.value, facts, finding.key)
+    limit = fmt_metric(threshold, facts, finding.key)
+    return f"{style.mark('warn')} **{finding.alert.title}**: {finding.key} = {value} ({op} {limit}); {finding.alert.text}."
+
+
+def diagnostics_section(metrics: Metrics, facts: Facts | None, style: Style) -> str | None:
+    """Metric | Value | Alert for every alerting metric, then a warning line for each that fires."""
+    found = findings(metrics, facts)
+    if not found:
         return None
     rows = [
-        [f"{split}.{metric}", fmt_pct(value), _leak_status(value, style)]
-        for split, metric, value in findings
+        [f.key, fmt_metric(f.value, facts, f.key), f"{style.mark('warn')} {f.alert.title.lower()}" if f.fires else style.status("PASS")]
+        for f in found
     ]
-    return section("Data Leakage", md_table(["Metric", "Overlap", "Status"], rows, ["l", "r", "l"]))
+    warnings = "\n".join(f"- {warning_line(f, facts, style)}" for f in found if f.fires)
+    return section("Diagnostics", md_table(["Metric", "Value", "Alert"], rows, ["l", "r", "l"]), warnings or None)
 
 
-def _leak_status(value: float, style: Style) -> str:
-    if value > LEAK_THRESHOLD:
-        return f"{style.mark('warn')} leaked evaluation"
-    return style.status("PASS")
+def summary_sentences(metrics: Metrics, facts: Facts | None) -> list[str]:
+    """One sentence per firing alert, for the executive summary."""
+    return [f"{f.alert.title}: {f.key} = {fmt_metric(f.value, facts, f.key)}." for f in fired(metrics, facts)]
 
 
-def collapse_section(record: Record, style: Style) -> str | None:
-    """A warning for each split whose score spread is below 0.05."""
-    findings = collapses(record)
-    if not findings:
-        return None
-    lines = [
-        f"{style.mark('warn')} **Probability collapse**: {split}.{metric} = {fmt_num(value)} "
-        f"(< {COLLAPSE_THRESHOLD}); predictions are clustered and carry little ranking signal."
-        for split, metric, value in findings
-    ]
-    return section("Probability Collapse", "\n".join(f"- {line}" for line in lines))
+__all__: Sequence[str] = ["Finding", "diagnostics_section", "fired", "findings", "summary_sentences", "warning_line"]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from vifspec.report.access import best_of, direction
+from vifspec.facts import facts_of
+from vifspec.records import RunRecord
+from vifspec.records.record import Epoch, Term
+from vifspec.report.access import best_of
 from vifspec.report.comparison import relative_change
 from vifspec.report.markdown import bold, fmt_num, fmt_pct, is_number, md_table, section
 
@@ -12,27 +15,19 @@ MAX_EPOCH_ROWS = 15
 FLAT_RELATIVE_RANGE = 0.005
 PEAK_MARGIN = 0.1
 
-Record = Mapping[str, Any]
+Record = RunRecord
 Point = tuple[int, float]
 
 
-def _entry(record: Record, epoch: int | None) -> Mapping[str, Any] | None:
-    for entry in record.get("history") or ():
-        if entry.get("epoch") == epoch:
-            return entry
-    return None
+def _entry(record: Record, epoch: int | None) -> Epoch | None:
+    return next((entry for entry in record.history if entry.epoch == epoch), None)
 
 
 def _best_epoch(record: Record) -> int | None:
-    return (record.get("epochs") or {}).get("best")
+    return record.epochs.best if record.epochs else None
 
 
-def _last_epoch(record: Record) -> int | None:
-    history = record.get("history") or ()
-    return history[-1].get("epoch") if history else None
-
-
-def loss_balance_table(terms: Mapping[str, Mapping[str, Any]]) -> str | None:
+def loss_balance_table(terms: Mapping[str, Term]) -> str | None:
     """Term | Raw | Weight | Contribution | Share, with a total row (share of the summed |contributions|)."""
     if not terms:
         return None
@@ -42,29 +37,27 @@ def loss_balance_table(terms: Mapping[str, Mapping[str, Any]]) -> str | None:
     for name, values in terms.items():
         contribution = contributions[name]
         share = abs(contribution) / scale if scale and is_number(contribution) else None
-        rows.append([name, fmt_num(values.get("raw")), fmt_num(values.get("weight")), fmt_num(contribution), fmt_pct(share)])
+        rows.append([name, fmt_num(values.raw), fmt_num(values.weight), fmt_num(contribution), fmt_pct(share)])
     total = sum(c for c in contributions.values() if is_number(c))
     rows.append([bold("Total"), "", "", bold(fmt_num(total)), "100.0%" if scale else "-"])
     return md_table(["Term", "Raw", "Weight", "Contribution", "Share"], rows, ["l", "r", "r", "r", "r"])
 
 
-def _contribution(values: Mapping[str, Any]) -> Any:
-    if is_number(values.get("weighted")):
-        return values["weighted"]
-    raw, weight = values.get("raw"), values.get("weight")
-    return raw * weight if is_number(raw) and is_number(weight) else None
+def _contribution(values: Term) -> Any:
+    if is_number(values.weighted):
+        return values.weighted
+    return values.raw * values.weight if is_number(values.raw) else None
 
 
 def loss_balance_section(record: Record) -> str | None:
     """The loss mix at the first epoch and at the best epoch (seed 001's "Loss balance at epoch 1")."""
-    history = record.get("history") or ()
-    if not history:
+    if not record.history:
         return None
-    epochs = list(dict.fromkeys(e for e in (history[0].get("epoch"), _best_epoch(record)) if e is not None))
+    epochs = list(dict.fromkeys(e for e in (record.history[0].epoch, _best_epoch(record)) if e is not None))
     parts = []
     for epoch in epochs:
-        entry = _entry(record, epoch) or {}
-        table = loss_balance_table(((entry.get("train") or {}).get("terms")) or {})
+        entry = _entry(record, epoch)
+        table = loss_balance_table(entry.train.terms) if entry else None
         label = "best epoch" if epoch == _best_epoch(record) and epoch != epochs[0] else "epoch"
         if table:
             parts.append(f"### At {label} {epoch}\n\n{table}")
@@ -103,26 +96,24 @@ def trend(points: Sequence[Point], higher_is_better: bool | None) -> str:
 
 def _val_series(record: Record) -> dict[str, list[Point]]:
     series: dict[str, list[Point]] = {}
-    for entry in record.get("history") or ():
-        for metric, value in (entry.get("val") or {}).items():
+    for entry in record.history:
+        for metric, value in entry.val.items():
             if is_number(value) and not metric.startswith("loss."):
-                series.setdefault(metric, []).append((entry["epoch"], value))
+                series.setdefault(metric, []).append((entry.epoch, value))
     return series
 
 
 def term_switches(record: Record) -> dict[int, list[str]]:
     """Epoch -> ``["directional on"]`` where a scheduled loss term's weight goes from 0 to > 0
-    (``"<term> off"`` for the reverse), read from ``history[i]["train"]["terms"][t]["weight"]``."""
+    (``"<term> off"`` for the reverse), read from each epoch's term weights."""
     previous: dict[str, float] = {}
     switches: dict[int, list[str]] = {}
-    for entry in record.get("history") or ():
-        for term, values in ((entry.get("train") or {}).get("terms") or {}).items():
-            weight = (values or {}).get("weight")
-            if not is_number(weight):
-                continue
+    for entry in record.history:
+        for term, values in entry.train.terms.items():
+            weight = values.weight
             before = previous.get(term)
             if before is not None and (before == 0) != (weight == 0):
-                switches.setdefault(entry["epoch"], []).append(f"{term} {'on' if weight else 'off'}")
+                switches.setdefault(entry.epoch, []).append(f"{term} {'on' if weight else 'off'}")
             previous[term] = weight
     return switches
 
@@ -131,7 +122,7 @@ def epoch_phases(record: Record) -> dict[int, str]:
     """The Phase cell of each epoch that has one (seed 002): ``warm-up 1-3`` before the first term
     switches on, ``directional on`` where it does, ``collapse: <stop reason>`` where a guard stopped
     a collapsed or diverged run."""
-    epochs = [e["epoch"] for e in record.get("history") or ()]
+    epochs = [e.epoch for e in record.history]
     if not epochs:
         return {}
     switches = term_switches(record)
@@ -140,29 +131,28 @@ def epoch_phases(record: Record) -> dict[int, str]:
     warm_up = [e for e in epochs if first_on is not None and e < first_on]
     for epoch in warm_up:
         phases[epoch] = f"warm-up {warm_up[0]}-{warm_up[-1]}" if epoch == warm_up[0] else "warm-up"
-    if record.get("status") in ("collapsed", "diverged"):
-        stop = f"collapse: {record.get('stop_reason') or record['status']}"
+    if record.status in ("collapsed", "diverged"):
+        stop = f"collapse: {record.stop_reason or record.status}"
         phases[epochs[-1]] = f"{phases[epochs[-1]]}; {stop}" if epochs[-1] in phases else stop
     return phases
 
 
 def epoch_table(record: Record) -> str | None:
     """Epoch | Train loss | val metrics... | Phase (when a term switches or a guard stops), at most 15 rows."""
-    history = record.get("history") or ()
+    history = record.history
     if not history:
         return None
     metrics = list(_val_series(record))
     best = _best_epoch(record)
     phases = epoch_phases(record)
-    shown = set(sample_epochs([e["epoch"] for e in history], [best, *phases]))
+    shown = set(sample_epochs([e.epoch for e in history], [best, *phases]))
     rows = []
     for entry in history:
-        if entry["epoch"] not in shown:
+        if entry.epoch not in shown:
             continue
-        label = f"{entry['epoch']} (best)" if entry["epoch"] == best else str(entry["epoch"])
-        val = entry.get("val") or {}
-        row = [label, fmt_num((entry.get("train") or {}).get("loss")), *(fmt_num(val.get(m)) for m in metrics)]
-        rows.append(row + ([phases.get(entry["epoch"], "")] if phases else []))
+        label = f"{entry.epoch} (best)" if entry.epoch == best else str(entry.epoch)
+        row = [label, fmt_num(entry.train.loss), *(fmt_num(entry.val.get(m)) for m in metrics)]
+        rows.append(row + ([phases.get(entry.epoch, "")] if phases else []))
     headers = ["Epoch", "Train loss", *(f"val.{m}" for m in metrics)] + (["Phase"] if phases else [])
     return md_table(headers, rows, ["l", *("r" for _ in metrics), "r"] + (["l"] if phases else []))
 
@@ -171,7 +161,7 @@ def trend_lines(record: Record) -> str | None:
     """One line per val metric: its trend word and first / best / last values."""
     lines = []
     for metric, points in _val_series(record).items():
-        hib = direction(record.get("directions"), metric)
+        hib = facts_of(record.metric_facts(), metric).higher_is_better
         word = trend(points, False if metric == "loss" else hib)
         values = " → ".join(fmt_num(v) for v in _first_best_last(points, hib))
         lines.append(f"- **val.{metric}**: {word} ({values})")
@@ -185,36 +175,29 @@ def _first_best_last(points: Sequence[Point], higher_is_better: bool | None) -> 
 
 
 def _stopping_lines(record: Record) -> str | None:
-    epochs = record.get("epochs") or {}
+    epochs = record.epochs
     lines = []
-    if epochs.get("best") is not None:
-        monitor = epochs.get("monitor")
-        entry = _entry(record, epochs["best"]) or {}
-        value = _monitored_value(entry, monitor)
-        suffix = f" ({monitor}: {fmt_num(value)})" if monitor and value is not None else ""
-        lines.append(f"- **Best epoch**: {epochs['best']}{suffix}")
-    final = epochs.get("run", _last_epoch(record))
-    if final is not None:
-        lines.append(f"- **Final epoch**: {final}" + (f" of {epochs['max']}" if epochs.get("max") else ""))
-    if record.get("stop_reason"):
-        lines.append(f"- **Stop reason**: {record['stop_reason']}")
+    if epochs is not None and epochs.best is not None:
+        entry = _entry(record, epochs.best)
+        value = _monitored_value(entry, epochs.monitor)
+        suffix = f" ({epochs.monitor}: {fmt_num(value)})" if epochs.monitor and value is not None else ""
+        lines.append(f"- **Best epoch**: {epochs.best}{suffix}")
+    if epochs is not None:
+        lines.append(f"- **Final epoch**: {epochs.run} of {epochs.max}")
+    if record.stop_reason:
+        lines.append(f"- **Stop reason**: {record.stop_reason}")
     return "\n".join(lines) or None
 
 
-def _monitored_value(entry: Mapping[str, Any], monitor: str | None) -> Any:
-    if not monitor or "." not in monitor:
+def _monitored_value(entry: Epoch | None, monitor: str | None) -> Any:
+    if entry is None or not monitor or not monitor.startswith("val."):
         return None
-    split, metric = monitor.split(".", 1)
-    return (entry.get(split) or {}).get(metric)
+    return entry.val.get(monitor.split(".", 1)[1])
 
 
 def dynamics_section(record: Record) -> str | None:
     """Best and final epoch, stop reason, the per-epoch table and the trend of each val metric."""
     return section("Training Dynamics", _stopping_lines(record), epoch_table(record), trend_lines(record))
-
-
-def _stats(value: Any) -> Mapping[str, Any]:
-    return {"mean": value} if is_number(value) else (value or {})
 
 
 def _stats_cell(stats: Mapping[str, Any]) -> str:
@@ -236,18 +219,23 @@ def _change_words(first: Mapping[str, Any], last: Mapping[str, Any]) -> str:
 
 def tracked_section(record: Record) -> str | None:
     """Per tracked name: first, best and last epoch mean/std and the change from first to last."""
-    history = record.get("history") or ()
-    names = list(dict.fromkeys(n for e in history for n in (e.get("track") or {})))
+    history = record.history
+    names = list(dict.fromkeys(n for e in history for n in e.track))
     if not names:
         return None
-    first, best, last = history[0]["epoch"], _best_epoch(record), history[-1]["epoch"]
+    first, best, last = history[0].epoch, _best_epoch(record), history[-1].epoch
     columns = list(dict.fromkeys(e for e in (first, best, last) if e is not None))
     headers = ["Parameter", *(_epoch_heading(e, first, best, last) for e in columns), "Change (first → last)"]
     rows = []
     for name in names:
-        stats = {e: _stats(((_entry(record, e) or {}).get("track") or {}).get(name)) for e in columns}
+        stats = {e: _track(record, e, name) for e in columns}
         rows.append([bold(name), *(_stats_cell(stats[e]) for e in columns), _change_words(stats[first], stats[last])])
     return section("Tracked Parameters", md_table(headers, rows))
+
+
+def _track(record: Record, epoch: int, name: str) -> Mapping[str, Any]:
+    entry = _entry(record, epoch)
+    return (entry.track.get(name) if entry else None) or {}
 
 
 def _epoch_heading(epoch: int, first: int, best: int | None, last: int) -> str:

@@ -7,10 +7,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from vifspec.report.access import best_of, common_keys, direction, lookup, resolve_key, sort_by
+from vifspec.facts import facts_of
+from vifspec.records import RunRecord
+from vifspec.report.access import best_of, common_keys, lookup, resolve_key, sort_by
 from vifspec.report.markdown import bold, fmt_num, is_number, md_table
 
-Record = Mapping[str, Any]
+Record = RunRecord
 INDEX_DIGITS = 3
 _ANY_MARKER = re.compile(r"<!-- [A-Za-z0-9_-]+:(START|END) -->")
 _BLOCK_HEADINGS = {"AUTO-TABLE": "Run Log", "RANKING": "Current State of the Art"}
@@ -33,7 +35,7 @@ class Column:
 
 
 def _model(record: Record, key: str) -> Any:
-    return (record.get("model") or {}).get(key)
+    return getattr(record.model, key) if record.model is not None else None
 
 
 def _dig(value: Any, dotted: str) -> Any:
@@ -47,9 +49,8 @@ def _dig(value: Any, dotted: str) -> Any:
 def plan_value(record: Record, dotted: str) -> Any:
     """``loss.main.fn`` read from the resolved spec ``record["plan"]["spec"]``; a key that names the
     plan itself (``spec.loss.main.fn``, ``hash``) is read from ``record["plan"]``."""
-    plan = record.get("plan") or {}
-    value = _dig(plan.get("spec"), dotted)
-    return value if value is not None else _dig(plan, dotted)
+    value = _dig(record.plan.get("spec"), dotted)
+    return value if value is not None else _dig(record.plan, dotted)
 
 
 def loss_label(record: Record) -> str | None:
@@ -65,18 +66,18 @@ def loss_label(record: Record) -> str | None:
 
 
 _FIELDS: dict[str, Column] = {
-    "variant": Column("run", lambda r: r.get("variant")),
-    "group": Column("group", lambda r: r.get("group")),
-    "arm": Column("arm", lambda r: r.get("arm")),
-    "seed": Column("seed", lambda r: r.get("seed")),
-    "status": Column("status", lambda r: r.get("status")),
+    "variant": Column("run", lambda r: r.variant),
+    "group": Column("group", lambda r: r.group),
+    "arm": Column("arm", lambda r: r.arm),
+    "seed": Column("seed", lambda r: r.seed),
+    "status": Column("status", lambda r: r.status),
     "model": Column("model", lambda r: _model(r, "name")),
     "param_count": Column("params", lambda r: _model(r, "param_count")),
     "n_train": Column("n_train", lambda r: _model(r, "n_train")),
     "param_per_sample": Column("ratio", lambda r: _model(r, "param_per_sample"), digits=1),
     "loss": Column("loss", loss_label),
-    "epochs": Column("epochs", lambda r: (r.get("epochs") or {}).get("run")),
-    "best_epoch": Column("best", lambda r: (r.get("epochs") or {}).get("best")),
+    "epochs": Column("epochs", lambda r: r.epochs.run if r.epochs else None),
+    "best_epoch": Column("best", lambda r: r.epochs.best if r.epochs else None),
 }
 
 
@@ -87,27 +88,27 @@ def column(name: str) -> Column:
     if name.startswith("plan."):
         dotted = name[len("plan."):]
         return Column(dotted.rsplit(".", 1)[-1], lambda r: plan_value(r, dotted))
-    return Column(name, lambda r: lookup(r.get("metrics"), resolve_key(name, r.get("metrics"))), metric=name)
+    return Column(name, lambda r: lookup(r.metrics, resolve_key(name, r.metrics)), metric=name)
 
 
 def default_columns(records: Sequence[Record]) -> list[str]:
     """variant, group (when any), model, param_count, param_per_sample, then the shared test metrics."""
-    names = ["variant"] + (["group"] if any(r.get("group") for r in records) else [])
+    names = ["variant"] + (["group"] if any(r.group for r in records) else [])
     names += ["model", "param_count", "param_per_sample"]
-    metric_sets = [r.get("metrics") or {} for r in records]
-    return names + [key.split(".", 1)[1] for key in common_keys(metric_sets, "test")]
+    keys = common_keys([r.metrics for r in records], "test")
+    return names + [key.split(".", 1)[1] for key in keys if not facts_of(_facts(records), key).diagnostic]
 
 
 def report_columns(records: Sequence[Record]) -> list[str] | None:
     """The spec's ``[report] columns`` carried by the records (the first record that has them)."""
     for record in records:
-        columns = (record.get("report") or {}).get("columns")
+        columns = record.report.get("columns")
         if columns:
             return list(columns)
     return None
 
 
-def render_index_table(records: list[dict], columns: list[str] | None = None) -> str:
+def render_index_table(records: Sequence[Record], columns: list[str] | None = None) -> str:
     """The run-log table of the experiment index (seed 000's AUTO-TABLE); without ``columns``, the
     records' ``[report] columns``, else :func:`default_columns`."""
     chosen = [column(name) for name in (columns or report_columns(records) or default_columns(records))]
@@ -120,33 +121,32 @@ def alignments(columns: Sequence[Column], records: Sequence[Record]) -> list[str
     return ["r" if any(is_number(c.read(r)) for r in records) else "l" for c in columns]
 
 
-def _directions(records: Sequence[Record], given: Mapping[str, bool] | None) -> dict[str, bool]:
-    merged: dict[str, bool] = {}
+def _facts(records: Sequence[Record]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
     for record in records:
-        merged.update(record.get("directions") or {})
-    merged.update(given or {})
+        merged.update(record.metric_facts())
     return merged
 
 
-def ranked(records: Sequence[Record], rank_by: str, directions: Mapping[str, bool] | None) -> list[Record]:
+def ranked(records: Sequence[Record], rank_by: str) -> list[Record]:
     """Records sorted best first on ``rank_by`` (per its direction), records without it last."""
     rank_column = column(rank_by)
-    return sort_by(list(records), rank_column.read, direction(_directions(records, directions), rank_by))
+    return sort_by(list(records), rank_column.read, facts_of(_facts(records), rank_by).higher_is_better)
 
 
-def render_ranking(records: list[dict], rank_by: str, columns: list[str], directions: dict, top_k: int = 3) -> str:
+def render_ranking(records: Sequence[Record], rank_by: str, columns: list[str], top_k: int = 3) -> str:
     """Rank | Variant | columns..., the ``top_k`` best records on ``rank_by``, best value of each metric in
     bold (when at least two rows have one); records without a ``rank_by`` value come last, ranked ``-``."""
-    merged = _directions(records, directions)
-    top = ranked(records, rank_by, merged)[:top_k]
+    facts = _facts(records)
+    top = ranked(records, rank_by)[:top_k]
     rank_column = column(rank_by)
     chosen = [column(name) for name in columns if name != "variant"]
-    best = {c.header: _bold_value(c, top, direction(merged, c.metric)) for c in chosen if c.metric is not None}
+    best = {c.header: _bold_value(c, top, facts_of(facts, c.metric).higher_is_better) for c in chosen if c.metric is not None}
     rows = []
     for rank, record in enumerate(top, start=1):
         cells = [_ranked_cell(c, record, best) for c in chosen]
         rank_cell = str(rank) if is_number(rank_column.read(record)) else "-"
-        rows.append([rank_cell, str(record.get("variant")), *cells])
+        rows.append([rank_cell, str(record.variant), *cells])
     return md_table(["Rank", "Variant", *(c.header for c in chosen)], rows, ["r", "l", *alignments(chosen, top)])
 
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from vifspec.report.arms import arm_means, gate_lines
 from vifspec.report.comparison import arm_keys, arms_table, baseline_rows, baseline_table
 from vifspec.report.markdown import Style, finish, section
 from vifspec.report.run_report import header_lines, primary_metrics_table, verdict_sentences
 from vifspec.report.verdict_view import read_verdict, verdict_sections
+from vifspec.verdict import Verdict
+from vifspec.verdict.results import Results, mean_table
 
 
-def render_judge_report(experiment: dict, verdict: dict, results: dict, *, ascii: bool = False) -> str:
-    """Header, metrics by split, baseline comparison, arms, success criteria, success rate and gates.
+def render_judge_report(experiment: Mapping[str, Any], verdict: Verdict | Mapping[str, Any], results: Results, *,
+                        baseline: Mapping[str, Any] | None = None, ascii: bool = False) -> str:
+    """Header, metrics by split (means over seeds), baseline comparison, arms, success criteria, gates.
 
-    ``results`` is ``{"metrics": {split: {metric: value}}}`` with optional ``"baseline"`` and
-    ``"arms"`` of the same shape and optional ``"directions"`` (``{metric: higher_is_better}``).
+    ``experiment`` is the spec's ``[experiment]`` (id, title, hypothesis); ``baseline`` its
+    ``[baseline]`` (label, compare, arm).
     """
     style = Style(ascii)
     view = read_verdict(verdict)
@@ -22,37 +26,33 @@ def render_judge_report(experiment: dict, verdict: dict, results: dict, *, ascii
     if view is not None and view.reason:
         status += f" - {view.reason}"
     title = experiment.get("title") or experiment.get("id") or "Verdict"
-    header = f"# {title}\n\n" + header_lines([("Experiment ID", experiment.get("id")), ("Status", status)])
+    n = len(results.labels())
+    pairs = [("Experiment ID", experiment.get("id")), ("Seeds", str(n) if n > 1 else None), ("Status", status)]
     sentences = verdict_sentences(view, subject="results")
     sections = [
-        header,
+        f"# {title}\n\n" + header_lines(pairs),
         section("Hypothesis", f"> {experiment['hypothesis']}") if experiment.get("hypothesis") else None,
         section("Executive Summary", " ".join(sentences)) if sentences else None,
-        section("Metrics by Split", primary_metrics_table(results.get("metrics") or {}, view, style)),
-        _baseline_section(experiment, results, style),
-        _arms_section(experiment, results, style),
+        section("Metrics by Split" + (" (mean over seeds)" if n > 1 else ""),
+                primary_metrics_table(mean_table(results.own), results.facts, view, style)),
+        _baseline_section(baseline or {}, results, style),
+        _arms_section(baseline or {}, results, view, style),
         *verdict_sections(view, style),
     ]
     return finish(sections, style)
 
 
-def _directions(experiment: Mapping[str, Any], results: Mapping[str, Any]) -> dict[str, bool]:
-    return {**(experiment.get("directions") or {}), **(results.get("directions") or {})}
-
-
-def _baseline_section(experiment: Mapping[str, Any], results: Mapping[str, Any], style: Style) -> str | None:
-    reference = results.get("baseline")
-    if not reference:
+def _baseline_section(settings: Mapping[str, Any], results: Results, style: Style) -> str | None:
+    if not results.baseline or not results.own:
         return None
-    settings = experiment.get("baseline") or {}
     label = settings.get("label") or "Baseline"
-    rows = baseline_rows(reference, results.get("metrics") or {}, settings.get("compare"), _directions(experiment, results))
-    return section(f"Comparison to {label}", baseline_table(label, rows, style))
+    rows = baseline_rows(mean_table(results.baseline), mean_table(results.own), settings.get("compare"), results.facts)
+    return section(f"Comparison to {label}", baseline_table(label, rows, style, results.facts))
 
 
-def _arms_section(experiment: Mapping[str, Any], results: Mapping[str, Any], style: Style) -> str | None:
-    arms = results.get("arms") or {}
-    if not arms:
+def _arms_section(settings: Mapping[str, Any], results: Results, view: Verdict | None, style: Style) -> str | None:
+    means = arm_means(results)
+    if not means:
         return None
-    control = (experiment.get("baseline") or {}).get("arm")
-    return section("Arms", arms_table(arms, arm_keys(arms), control, style))
+    table = arms_table(means, arm_keys(means, results.facts), settings.get("arm"), style, results.facts)
+    return section("Arms", table, gate_lines(view, list(means), style))

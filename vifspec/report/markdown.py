@@ -14,8 +14,11 @@ from typing import Any, Iterable, Sequence
 Cell = Any
 MISSING_CELL = "-"
 
-_EMOJI_STATUS = {"PASS": "✅ PASS", "FAIL": "❌ FAIL", "MISSING": "❓ MISSING", "MIXED": "⚠️ Mixed"}
-_ASCII_STATUS = {"PASS": "[PASS]", "FAIL": "[FAIL]", "MISSING": "[MISSING]", "MIXED": "[MIXED]"}
+_EMOJI_STATUS = {
+    "PASS": "✅ PASS", "FAIL": "❌ FAIL", "MISSING": "❓ MISSING", "MIXED": "⚠️ Mixed", "INCONCLUSIVE": "❔ INCONCLUSIVE",
+}
+_ASCII_STATUS = {"PASS": "[PASS]", "FAIL": "[FAIL]", "MISSING": "[MISSING]", "MIXED": "[MIXED]", "INCONCLUSIVE": "[INCONCLUSIVE]"}
+_VERDICT_MARK = {"PASSED": ("✅", "PASS"), "FAILED": ("❌", "FAIL"), "INCONCLUSIVE": ("❔", "INCONCLUSIVE")}
 _EMOJI_MARK = {
     "better": "📈 Better",
     "worse": "📉 Worse",
@@ -56,12 +59,10 @@ class Style:
         return table.get(str(status).upper(), str(status))
 
     def verdict(self, status: str | None) -> str:
-        """An overall verdict: ``❌ **FAILED**`` / ``✅ **PASSED**``."""
-        passed = str(status).upper() == "PASSED"
-        word = "PASSED" if passed else "FAILED"
-        if self.ascii:
-            return f"[{'PASS' if passed else 'FAIL'}] **{word}**"
-        return f"{'✅' if passed else '❌'} **{word}**"
+        """An overall verdict: ``❌ **FAILED**`` / ``✅ **PASSED**`` / ``❔ **INCONCLUSIVE**``."""
+        word = str(status).upper() if str(status).upper() in _VERDICT_MARK else "FAILED"
+        emoji, plain = _VERDICT_MARK[word]
+        return f"[{plain}] **{word}**" if self.ascii else f"{emoji} **{word}**"
 
     def mark(self, name: str) -> str:
         """A named mark (``better``, ``worse``, ``negligible``, ``complete``, ``warn``, ``delta``...)."""

@@ -1,52 +1,70 @@
-"""``report.md`` of one variant: :func:`render_run_report`."""
+"""``report.md`` of one run, or of one variant over its seeds: :func:`render_run_report`."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
+from vifspec.facts import Facts
+from vifspec.records import FAILED_STATUSES, RunRecord
 from vifspec.report.access import Metrics, ordered_splits, split_label
 from vifspec.report.comparison import baseline_rows, baseline_table, baseline_tally, trivial_rows, trivial_table
-from vifspec.report.diagnostics import collapse_section, collapses, leakage_section, leaks
+from vifspec.report.diagnostics import diagnostics_section, summary_sentences
 from vifspec.report.dynamics import dynamics_section, loss_balance_section, tracked_section
-from vifspec.report.markdown import Style, bold, finish, fmt_num, fmt_pct, is_number, md_table, section
+from vifspec.report.markdown import Style, bold, finish, md_table, section
+from vifspec.report.units import fmt_metric
 from vifspec.report.verdict_view import (
-    VerdictView,
-    achieved_text,
-    combined_status,
-    criteria_referencing,
-    read_verdict,
-    verdict_sections,
+    achieved_text, combined_status, criteria_referencing, read_verdict, verdict_sections,
 )
+from vifspec.verdict import Verdict
+from vifspec.verdict.results import Sample, mean_table
 
-Record = Mapping[str, Any]
-FAILED_RUN_STATUSES = ("diverged", "collapsed", "crashed")
+MAX_LISTED = 6
 
 
-def render_run_report(record: dict, *, ascii: bool = False) -> str:
-    """Render one variant's ``report.md`` from its run record (sections without data are left out)."""
+def render_run_report(records: RunRecord | Sequence[RunRecord], verdict: Verdict | Mapping[str, Any] | None = None,
+                      *, ascii: bool = False) -> str:
+    """Render ``report.md`` of one record (its seed's verdict) or of one variant's seeds (the verdict
+    over them, given as ``verdict``); sections without data are left out."""
+    group = [records] if isinstance(records, RunRecord) else list(records)
+    first = group[0]
+    view = read_verdict(verdict if verdict is not None or len(group) > 1 else first.verdict)
     style = Style(ascii)
-    view = read_verdict(record.get("verdict"), record.get("metric_fns"))
+    facts = merged_facts(group)
+    metrics = mean_table([Sample(str(r.seed), r.metrics) for r in group])
+    single = first if len(group) == 1 else None
     sections = [
-        header(record, view, style),
-        amendment_note(record, style),
-        _hypothesis(record.get("experiment") or {}),
-        summary_section(record, view, style),
-        primary_metrics_section(record.get("metrics") or {}, view, style, (record.get("epochs") or {}).get("best")),
-        _baseline_section(record, style),
+        header(group, view, style),
+        amendment_note(first, style),
+        _hypothesis(first),
+        summary_section(group, metrics, facts, view, style),
+        primary_metrics_section(metrics, facts, view, style, single),
+        per_seed_metrics(group, facts),
+        _baseline_section(group, metrics, facts, style),
         *verdict_sections(view, style),
-        loss_balance_section(record),
-        dynamics_section(record),
-        tracked_section(record),
-        section("Trivial Baselines", trivial_table(record, style)),
-        leakage_section(record, style),
-        collapse_section(record, style),
+        loss_balance_section(single) if single else None,
+        dynamics_section(single) if single else None,
+        tracked_section(single) if single else None,
+        section("Trivial Baselines", trivial_table(metrics, _trivial(group), facts, style)),
+        diagnostics_section(metrics, facts, style),
     ]
     return finish(sections, style)
 
 
-def title_of(record: Record) -> str:
-    experiment = record.get("experiment") or {}
-    return (record.get("report") or {}).get("title") or experiment.get("title") or experiment.get("id") or "Experiment"
+def merged_facts(records: Sequence[RunRecord]) -> dict[str, Any]:
+    """Every record's metric facts together (they agree within one experiment)."""
+    facts: dict[str, Any] = {}
+    for record in records:
+        facts.update(record.metric_facts())
+    return facts
+
+
+def _trivial(group: Sequence[RunRecord]) -> dict[str, Metrics]:
+    names = dict.fromkeys(name for r in group for name in r.trivial)
+    return {name: mean_table([Sample(str(r.seed), r.trivial.get(name, {})) for r in group]) for name in names}
+
+
+def title_of(record: RunRecord) -> str:
+    return record.report.get("title") or record.experiment.title or record.experiment.id or "Experiment"
 
 
 def header_lines(pairs: list[tuple[str, Any]]) -> str:
@@ -54,92 +72,82 @@ def header_lines(pairs: list[tuple[str, Any]]) -> str:
     return "  \n".join(f"**{key}**: {value}" for key, value in pairs if value not in (None, ""))
 
 
-def status_cell(record: Record, view: VerdictView | None, style: Style, *, with_reason: bool = True) -> str:
+def status_cell(records: Sequence[RunRecord], view: Verdict | None, style: Style, *, with_reason: bool = True) -> str:
     """``❌ **FAILED** (diverged) - reason``; ``not judged (running)`` without a verdict."""
-    status = record.get("status")
-    if view is None and status not in FAILED_RUN_STATUSES:
-        return f"not judged ({status or 'unknown'})"
+    failed = sorted({r.status for r in records if r.status in FAILED_STATUSES})
+    if view is None and not failed:
+        return f"not judged ({', '.join(sorted({r.status for r in records}))})"
     text = style.verdict(view.status if view else "FAILED")
-    if status in FAILED_RUN_STATUSES:
-        text += f" ({status})"
+    if failed:
+        text += f" ({', '.join(failed)})"
     if with_reason and view is not None and view.reason:
         text += f" - {view.reason}"
     return text
 
 
-def epochs_cell(record: Record) -> str | None:
+def epochs_cell(record: RunRecord) -> str | None:
     """``14 (early stopped, patience=10)``, ``3 of 30 (diverged)`` or ``30``."""
-    epochs, status = record.get("epochs") or {}, record.get("status")
-    run = epochs.get("run")
-    if run is None:
-        return None
-    if status == "early_stopped":
-        patience = epochs.get("patience")
-        return f"{run} (early stopped" + (f", patience={patience})" if patience is not None else ")")
-    if status in (*FAILED_RUN_STATUSES, "running"):
-        return f"{run} of {epochs.get('max', '?')} ({status})"
-    return str(run)
+    epochs = record.epochs
+    if epochs is None:
+        return f"{len(record.history)} of ? ({record.status})" if record.history else None
+    if record.status == "early_stopped":
+        return f"{epochs.run} (early stopped" + (f", patience={epochs.patience})" if epochs.patience is not None else ")")
+    if record.status in (*FAILED_STATUSES, "running", "interrupted"):
+        return f"{epochs.run} of {epochs.max} ({record.status})"
+    return str(epochs.run)
 
 
-def model_cell(record: Record) -> str | None:
+def model_cell(record: RunRecord) -> str | None:
     """``ordinal_critic, 22,804 parameters, 22.4 per training sample (n_train 1,020)``."""
-    model = record.get("model") or {}
-    parts = [str(model["name"])] if model.get("name") else []
-    if is_number(model.get("param_count")):
-        parts.append(f"{model['param_count']:,} parameters")
-    if is_number(model.get("param_per_sample")):
-        parts.append(f"{model['param_per_sample']:.1f} per training sample")
-    text = ", ".join(parts)
-    if is_number(model.get("n_train")):
-        text += f" (n_train {model['n_train']:,})"
-    return text or None
-
-
-def amendment_note(record: Record, style: Style) -> str | None:
-    """The warning that criteria or gates were changed after the run (``vifspec check --mark-amended``)."""
-    amendment = record.get("amendment")
-    if not amendment:
+    model = record.model
+    if model is None:
         return None
-    summary = amendment.get("summary") if isinstance(amendment, Mapping) else None
-    text = summary or "criteria or gates differ from those declared before the run"
+    return f"{model.name}, {model.param_count:,} parameters, {model.param_per_sample:.1f} per training sample (n_train {model.n_train:,})"
+
+
+def amendment_note(record: RunRecord, style: Style) -> str | None:
+    """The warning that criteria or gates were changed after the run (``vifspec check --mark-amended``)."""
+    if not record.amendment:
+        return None
+    text = record.amendment.get("summary") or "criteria or gates differ from those declared before the run"
     if style.ascii:
         return f"WARNING: criteria amended after the run: {text}"
     return f"{style.mark('warn')} **Criteria amended after the run**: {text}"
 
 
-def _variant_cell(record: Record) -> str | None:
-    extras = [f"{key} {record[key]}" for key in ("group", "arm", "seed") if record.get(key) is not None]
-    variant = record.get("variant")
-    if variant is None:
-        return None
-    return f"{variant} ({', '.join(extras)})" if extras else str(variant)
+def _variant_cell(group: Sequence[RunRecord]) -> str:
+    first = group[0]
+    extras = [f"{key} {getattr(first, key)}" for key in ("group", "arm") if getattr(first, key) is not None]
+    seeds = [str(r.seed) for r in group]
+    extras.append(f"seed {seeds[0]}" if len(seeds) == 1 else f"{len(seeds)} seeds: {', '.join(seeds)}")
+    return f"{first.variant} ({', '.join(extras)})"
 
 
-def header(record: Record, view: VerdictView | None, style: Style) -> str:
-    experiment = record.get("experiment") or {}
+def header(group: Sequence[RunRecord], view: Verdict | None, style: Style) -> str:
+    first = group[0]
+    epochs = [epochs_cell(r) for r in group]
     pairs = [
-        ("Experiment ID", experiment.get("id")),
-        ("Variant", _variant_cell(record)),
-        ("Date", str(record.get("started_at") or "")[:10]),
-        ("Epochs", epochs_cell(record)),
-        ("Model", model_cell(record)),
-        ("Device", (record.get("environment") or {}).get("device")),
-        ("Status", status_cell(record, view, style)),
+        ("Experiment ID", first.experiment.id),
+        ("Variant", _variant_cell(group)),
+        ("Date", min(r.started_at for r in group)[:10]),
+        ("Epochs", "; ".join(f"seed {r.seed}: {e}" for r, e in zip(group, epochs)) if len(group) > 1 else epochs[0]),
+        ("Model", model_cell(first)),
+        ("Device", first.environment.get("device")),
+        ("Status", status_cell(group, view, style)),
     ]
-    return f"# {title_of(record)}\n\n{header_lines(pairs)}"
+    return f"# {title_of(first)}\n\n{header_lines(pairs)}"
 
 
-def _hypothesis(experiment: Mapping[str, Any]) -> str | None:
-    text = experiment.get("hypothesis")
+def _hypothesis(record: RunRecord) -> str | None:
+    text = record.experiment.hypothesis
     return section("Hypothesis", f"> {text}") if text else None
 
 
-def verdict_sentences(view: VerdictView | None, subject: str = "run") -> list[str]:
+def verdict_sentences(view: Verdict | None, subject: str = "run") -> list[str]:
     """What the verdict says: overall result, why, and each criterion that did not pass with its gap."""
     if view is None:
         return []
-    word = "PASSED" if view.passed else "FAILED"
-    sentences = [f"The {subject} **{word}**: {view.met}/{view.total} criteria met."]
+    sentences = [f"The {subject} **{view.status}**: {view.met}/{view.total} criteria met."]
     if view.reason:
         sentences.append(f"It failed because {view.reason}.")
     missed = [c for c in view.criteria if c.status != "PASS"]
@@ -155,49 +163,44 @@ def verdict_sentences(view: VerdictView | None, subject: str = "run") -> list[st
     return sentences
 
 
-def _record_sentences(record: Record, style: Style) -> list[str]:
-    sentences = []
-    epochs = record.get("epochs") or {}
-    if epochs.get("best") is not None:
-        sentences.append(f"Best epoch {epochs['best']} of {epochs.get('run', '?')}.")
-    baseline = record.get("baseline") or {}
-    if baseline.get("metrics"):
-        rows = baseline_rows(baseline["metrics"], record.get("metrics") or {}, baseline.get("compare"), record.get("directions"))
+def summary_section(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, view: Verdict | None, style: Style) -> str | None:
+    """Generated sentences: verdict, failed criteria and gaps, best epoch, baseline, trivial models, alerts."""
+    subject = "run" if len(group) == 1 else f"variant ({len(group)} seeds)"
+    sentences = verdict_sentences(view, subject)
+    first = group[0]
+    if len(group) == 1 and first.epochs is not None and first.epochs.best is not None:
+        sentences.append(f"Best epoch {first.epochs.best} of {first.epochs.run}.")
+    baseline = first.baseline
+    if baseline is not None and baseline.metrics:
+        rows = baseline_rows(_baseline_metrics(group), metrics, baseline.compare, facts)
         tally = baseline_tally(rows, style)
         sentences.append(
-            f"Against {baseline.get('label', 'the baseline')}: {tally['better']} better, "
-            f"{tally['worse']} worse, {tally['negligible']} negligible."
+            f"Against {baseline.label}: {tally['better']} better, {tally['worse']} worse, {tally['negligible']} negligible."
         )
-    sentences += _trivial_sentences(record)
-    sentences += [f"Evaluation leaked: {s}.{m} is {fmt_pct(v)}." for s, m, v in leaks(record)]
-    sentences += [f"Probability collapse: {s}.{m} = {fmt_num(v)}." for s, m, v in collapses(record)]
-    return sentences
+    sentences += _trivial_sentences(metrics, _trivial(group), facts)
+    sentences += summary_sentences(metrics, facts)
+    return section("Executive Summary", " ".join(sentences)) if sentences else None
 
 
-MAX_LISTED = 6
+def _baseline_metrics(group: Sequence[RunRecord]) -> Metrics:
+    return mean_table([Sample(str(r.seed), r.baseline.metrics) for r in group if r.baseline is not None])
 
 
-def _trivial_sentences(record: Record) -> list[str]:
-    judged = [r for r in trivial_rows(record) if r.beats is not None]
+def _trivial_sentences(metrics: Metrics, trivial: Mapping[str, Metrics], facts: Facts) -> list[str]:
+    judged = trivial_rows(metrics, trivial, facts)
     if not judged:
         return []
     beaten = [r for r in judged if r.beats]
     if len(beaten) == len(judged):
         splits = ", ".join(dict.fromkeys(r.split for r in judged))
-        metrics = list(dict.fromkeys(r.metric for r in judged))
-        what = ", ".join(metrics) if len(metrics) <= MAX_LISTED else f"{len(judged)} comparisons"
+        names = list(dict.fromkeys(r.metric for r in judged))
+        what = ", ".join(names) if len(names) <= MAX_LISTED else f"{len(judged)} comparisons"
         return [f"The model beats every trivial baseline on {splits} ({what})."]
     lost = ", ".join(r.key for r in judged if not r.beats)
     return [f"The model does not beat the trivial baselines on {lost} ({len(beaten)}/{len(judged)} beaten)."]
 
 
-def summary_section(record: Record, view: VerdictView | None, style: Style) -> str | None:
-    """Generated sentences: verdict, failed criteria and gaps, best epoch, baseline, trivial models."""
-    sentences = verdict_sentences(view) + _record_sentences(record, style)
-    return section("Executive Summary", " ".join(sentences)) if sentences else None
-
-
-def primary_metrics_table(metrics: Metrics, view: VerdictView | None, style: Style) -> str | None:
+def primary_metrics_table(metrics: Metrics, facts: Facts | None, view: Verdict | None, style: Style) -> str | None:
     """Metric | Train | Validation | Test | other splits | Status (of the criteria using the metric)."""
     splits = ordered_splits(s for s, values in metrics.items() if values)
     names = list(dict.fromkeys(m for s in splits for m in metrics[s] if not m.startswith("loss.")))
@@ -208,22 +211,35 @@ def primary_metrics_table(metrics: Metrics, view: VerdictView | None, style: Sty
     headers = ["Metric", *(split_label(s) for s in splits)] + (["Status"] if with_status else [])
     rows = []
     for name in names:
-        row = [bold(name), *(fmt_num(metrics[s].get(name)) for s in splits)]
+        row = [bold(name), *(fmt_metric(metrics[s].get(name), facts, f"{s}.{name}") for s in splits)]
         if with_status:
             row.append(style.status(statuses[name]) if statuses[name] else "")
         rows.append(row)
     return md_table(headers, rows, ["l", *("r" for _ in splits)] + (["l"] if with_status else []))
 
 
-def primary_metrics_section(metrics: Metrics, view: VerdictView | None, style: Style, best: int | None) -> str | None:
-    title = "Primary Metrics" + (f" (Best Epoch: {best})" if best is not None else "")
-    return section(title, primary_metrics_table(metrics, view, style))
+def primary_metrics_section(metrics: Metrics, facts: Facts, view: Verdict | None, style: Style, single: RunRecord | None) -> str | None:
+    best = single.epochs.best if single is not None and single.epochs is not None else None
+    title = "Primary Metrics" + (f" (Best Epoch: {best})" if best is not None else " (mean over seeds)" if single is None else "")
+    return section(title, primary_metrics_table(metrics, facts, view, style))
 
 
-def _baseline_section(record: Record, style: Style) -> str | None:
-    baseline = record.get("baseline") or {}
-    if not baseline.get("metrics"):
+def per_seed_metrics(group: Sequence[RunRecord], facts: Facts) -> str | None:
+    """Seed | each test (else val) metric, for a variant with several seeds."""
+    if len(group) < 2:
         return None
-    label = baseline.get("label") or "Baseline"
-    rows = baseline_rows(baseline["metrics"], record.get("metrics") or {}, baseline.get("compare"), record.get("directions"))
-    return section(f"Comparison to {label}", baseline_table(label, rows, style))
+    split = "test" if any(r.metrics.get("test") for r in group) else "val"
+    names = list(dict.fromkeys(m for r in group for m in (r.metrics.get(split) or {}) if not m.startswith("loss")))
+    if not names:
+        return None
+    rows = [[str(r.seed), r.status, *(fmt_metric((r.metrics.get(split) or {}).get(m), facts, f"{split}.{m}") for m in names)] for r in group]
+    return section("Per Seed", md_table(["Seed", "Status", *(f"{split}.{m}" for m in names)], rows, ["l", "l", *("r" for _ in names)]))
+
+
+def _baseline_section(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, style: Style) -> str | None:
+    baseline = group[0].baseline
+    if baseline is None or not baseline.metrics:
+        return None
+    rows = baseline_rows(_baseline_metrics(group), metrics, baseline.compare, facts)
+    return section(f"Comparison to {baseline.label}", baseline_table(baseline.label, rows, style, facts))
+

@@ -1,140 +1,112 @@
-"""Verdict sections: success criteria, per-split results, success rate, gates.
+"""Verdict sections: success criteria (with their seeds), per-split results, success rate, gates.
 
-Reads ``Verdict.to_dict()`` (docs/architecture.md): lists of criterion and gate dicts, split rows
-as ``{"split", "achieved", "status"}``.
+Reads :class:`vifspec.verdict.Verdict` (a record stores it as ``Verdict.to_dict()``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 from vifspec.report.access import ordered_splits
 from vifspec.report.markdown import Style, bold, md_table, section
-from vifspec.report.units import MetricFns, criterion_unit, fmt_in_unit
+from vifspec.report.units import fmt_interval, fmt_value
+from vifspec.verdict import CriterionResult, Verdict
 
-SplitRow = tuple[str, Any, str]
-
-
-@dataclass(frozen=True)
-class CriterionView:
-    name: str
-    expression: str
-    status: str
-    target: str | None = None
-    achieved: Any = None
-    gap: str | None = None
-    rows: tuple[SplitRow, ...] = ()
-    unit: str | None = None
+INCONCLUSIVE = "INCONCLUSIVE"
 
 
-@dataclass(frozen=True)
-class GateView:
-    name: str
-    require: Any
-    criteria: tuple[str, ...]
-    passed: int
-    total: int
-    status: str
+def read_verdict(verdict: Verdict | Mapping[str, Any] | None) -> Verdict | None:
+    """A verdict from its dict form (or as is); ``None`` when there is none."""
+    if verdict is None or isinstance(verdict, Verdict):
+        return verdict
+    return Verdict.from_dict(verdict) if verdict else None
 
 
-@dataclass(frozen=True)
-class VerdictView:
-    status: str
-    criteria: tuple[CriterionView, ...] = ()
-    gates: tuple[GateView, ...] = ()
-    met: int = 0
-    total: int = 0
-    reason: str | None = None
-
-    @property
-    def passed(self) -> bool:
-        return self.status.upper() == "PASSED"
-
-
-def _split_row(row: Mapping[str, Any]) -> SplitRow:
-    return (str(row["split"]), row.get("achieved"), str(row.get("status") or "MISSING"))
-
-
-def _criterion(item: Mapping[str, Any], metric_fns: MetricFns | None) -> CriterionView:
-    expression = str(item.get("expression") or "")
-    return CriterionView(
-        name=str(item["name"]),
-        expression=expression,
-        status=str(item.get("status") or "MISSING").upper(),
-        target=item.get("target"),
-        achieved=item.get("achieved"),
-        gap=item.get("gap"),
-        rows=tuple(_split_row(r) for r in item.get("rows") or ()),
-        unit=criterion_unit(expression, item.get("target"), metric_fns),
-    )
-
-
-def _gate(item: Mapping[str, Any]) -> GateView:
-    return GateView(
-        name=str(item["name"]),
-        require=item.get("require", "all"),
-        criteria=tuple(item.get("criteria") or ()),
-        passed=int(item.get("passed") or 0),
-        total=int(item.get("total") or len(item.get("criteria") or ())),
-        status=str(item.get("status") or "FAIL").upper(),
-    )
-
-
-def read_verdict(verdict: Mapping[str, Any] | None, metric_fns: MetricFns | None = None) -> VerdictView | None:
-    """Normalise a verdict dict; ``None`` when there is no verdict. ``metric_fns`` (metric name ->
-    registry function) decides which achieved values are rates shown as percentages."""
-    if not verdict:
-        return None
-    criteria = tuple(_criterion(c, metric_fns) for c in verdict.get("criteria") or ())
-    met = verdict.get("met")
-    return VerdictView(
-        status=str(verdict.get("status") or "FAILED").upper(),
-        criteria=criteria,
-        gates=tuple(_gate(g) for g in verdict.get("gates") or ()),
-        met=int(met if met is not None else sum(c.status == "PASS" for c in criteria)),
-        total=int(verdict.get("total") if verdict.get("total") is not None else len(criteria)),
-        reason=verdict.get("reason"),
-    )
-
-
-def achieved_text(criterion: CriterionView) -> str:
-    """The achieved value in the criterion's unit, or ``val: -0.041, ood: 9.3%`` for a split set."""
+def achieved_text(criterion: CriterionResult) -> str:
+    """The achieved value in the criterion's unit (``val: -0.041, ood: 9.3%`` for a split set), with
+    its interval and the number of seeds it aggregates when there are several."""
     if criterion.rows:
-        return ", ".join(f"{split}: {fmt_in_unit(value, criterion.unit)}" for split, value, _ in criterion.rows)
-    return fmt_in_unit(criterion.achieved, criterion.unit)
+        return ", ".join(f"{row.split}: {fmt_value(row.achieved, criterion.unit)}" for row in criterion.rows)
+    text = fmt_value(criterion.achieved, criterion.unit)
+    interval = fmt_interval(criterion.low, criterion.high, criterion.unit)
+    if interval:
+        text += f" {interval}"
+    if criterion.n > 1 and criterion.achieved is not None:
+        text += f" (mean of {criterion.n} seeds)"
+    return text
 
 
-def _gap_cell(criterion: CriterionView, style: Style) -> str:
+_OPERATOR = re.compile(r"^\s*(>=|<=|==|>|<|≥|≤)")
+
+
+def target_text(criterion: CriterionResult) -> str:
+    """The target as written (in the criterion's unit: ``>=0.5`` on a rate reads ``>= 50.0%``), or the
+    expression itself when it has no constant side."""
+    if criterion.target is None:
+        return f"`{criterion.expression}`"
+    written_in_unit = "%" in criterion.target or "pp" in criterion.target
+    operator = _OPERATOR.match(criterion.target)
+    if criterion.unit in ("rate", "pp") and not written_in_unit and operator and criterion.target_value is not None:
+        return f"{operator.group(1)} {fmt_value(criterion.target_value, criterion.unit)}"
+    return criterion.target
+
+
+def _gap_cell(criterion: CriterionResult, style: Style) -> str:
     if criterion.gap:
         return criterion.gap
     return style.mark("ok") if criterion.status == "PASS" else "-"
 
 
-def criteria_table(view: VerdictView, style: Style) -> str | None:
+def criteria_table(view: Verdict, style: Style) -> str | None:
     """Criterion | Target | Achieved | Status | Gap (seed 001)."""
     if not view.criteria:
         return None
     rows = [
-        [bold(c.name), c.target or f"`{c.expression}`", achieved_text(c), style.status(c.status), _gap_cell(c, style)]
+        [bold(c.name), target_text(c), achieved_text(c), style.status(c.status), _gap_cell(c, style)]
         for c in view.criteria
     ]
     return md_table(["Criterion", "Target", "Achieved", "Status", "Gap"], rows)
 
 
-def per_split_table(view: VerdictView, style: Style) -> str | None:
+def per_seed_table(view: Verdict, style: Style) -> str | None:
+    """Criterion | seed 0 | seed 1 | ...: each seed's own achieved value and status."""
+    judged = [c for c in view.criteria if c.seeds]
+    if not judged:
+        return None
+    seeds = list(dict.fromkeys(s.seed for c in judged for s in c.seeds))
+    rows = []
+    for c in judged:
+        by_seed = {s.seed: s for s in c.seeds}
+        cells = [
+            f"{fmt_value(by_seed[s].achieved, c.unit)} {status_symbol(by_seed[s].status, style)}" if s in by_seed else "-"
+            for s in seeds
+        ]
+        rows.append([bold(c.name), *cells])
+    return "### Per Seed\n\n" + md_table(["Criterion", *(f"seed {s}" for s in seeds)], rows)
+
+
+def notes(view: Verdict) -> str | None:
+    """Why criteria lack values or failed regardless of them (a missing seed, a collapsed seed)."""
+    lines = [f"- **{c.name}**: {c.note}" for c in view.criteria if c.note]
+    return "\n".join(lines) or None
+
+
+def per_split_table(view: Verdict, style: Style) -> str | None:
     """Criteria over a split set, one column per split (seed 002's VAL / OOD table)."""
     split_criteria = [c for c in view.criteria if c.rows]
     if not split_criteria:
         return None
-    splits = ordered_splits(split for c in split_criteria for split, _, _ in c.rows)
+    splits = ordered_splits(row.split for c in split_criteria for row in c.rows)
     headers = ["Criterion", *(f"{s.upper()} Score" for s in splits), "Target", "Status"]
     rows = []
     for c in split_criteria:
-        by_split = {split: (value, status) for split, value, status in c.rows}
-        cells = [_split_cell(by_split.get(s), c.unit, style) for s in splits]
-        rows.append([bold(c.name), *cells, c.target or f"`{c.expression}`", style.status(c.status)])
+        by_split = {row.split: row for row in c.rows}
+        cells = [
+            f"{fmt_value(by_split[s].achieved, c.unit)} {status_symbol(by_split[s].status, style)}" if s in by_split else "-"
+            for s in splits
+        ]
+        rows.append([bold(c.name), *cells, target_text(c), style.status(c.status)])
     return md_table(headers, rows)
 
 
@@ -143,14 +115,7 @@ def status_symbol(status: str, style: Style) -> str:
     return style.status(status).split()[0]
 
 
-def _split_cell(entry: tuple[Any, str] | None, unit: str | None, style: Style) -> str:
-    if entry is None:
-        return "-"
-    value, status = entry
-    return f"{fmt_in_unit(value, unit)} {status_symbol(status, style)}"
-
-
-def success_rate_line(view: VerdictView) -> str | None:
+def success_rate_line(view: Verdict) -> str | None:
     """``**Success Rate**: **1/6 criteria met (17%)**``."""
     if not view.total:
         return None
@@ -158,7 +123,7 @@ def success_rate_line(view: VerdictView) -> str | None:
     return f"**Success Rate**: **{view.met}/{view.total} criteria met ({percent}%)**"
 
 
-def gates_passed_line(view: VerdictView) -> str | None:
+def gates_passed_line(view: Verdict) -> str | None:
     """``**Gates Passed**: 1/5 (only bins_delta)``."""
     if not view.gates:
         return None
@@ -169,35 +134,33 @@ def gates_passed_line(view: VerdictView) -> str | None:
     return line
 
 
-def gates_table(view: VerdictView, style: Style) -> str | None:
+def gates_table(view: Verdict, style: Style) -> str | None:
     """Gate | Require | Passed | Status."""
     if not view.gates:
         return None
-    rows = [
-        [bold(g.name), _require_cell(g), f"{g.passed}/{g.total}", style.status(g.status)]
-        for g in view.gates
-    ]
+    rows = [[bold(g.name), _require_cell(g.require, g.criteria), f"{g.passed}/{g.total}", style.status(g.status)] for g in view.gates]
     return md_table(["Gate", "Require", "Passed", "Status"], rows)
 
 
-def _require_cell(gate: GateView) -> str:
-    names = ", ".join(gate.criteria)
-    need = "all of" if str(gate.require) == "all" else f"at least {gate.require} of"
-    return f"{need} {names}" if names else str(gate.require)
+def _require_cell(require: Any, criteria: list[str]) -> str:
+    names = ", ".join(criteria)
+    need = "all of" if str(require) == "all" else f"at least {require} of"
+    return f"{need} {names}" if names else str(require)
 
 
-def verdict_sections(view: VerdictView | None, style: Style) -> list[str | None]:
-    """The success-criteria section and the gates section."""
+def verdict_sections(view: Verdict | None, style: Style) -> list[str | None]:
+    """The success-criteria section (with the per-seed table and notes) and the gates section."""
     if view is None:
         return []
     criteria = section(
-        "Success Criteria", criteria_table(view, style), per_split_table(view, style), success_rate_line(view)
+        "Success Criteria", criteria_table(view, style), per_split_table(view, style), success_rate_line(view),
+        per_seed_table(view, style), notes(view),
     )
     gates = section("Gates", gates_table(view, style), gates_passed_line(view))
     return [criteria, gates]
 
 
-def criteria_referencing(view: VerdictView | None, metric: str) -> list[CriterionView]:
+def criteria_referencing(view: Verdict | None, metric: str) -> list[CriterionResult]:
     """Criteria whose expression references ``<split>.metric`` (any split, arm or split set)."""
     if view is None:
         return []
@@ -205,10 +168,7 @@ def criteria_referencing(view: VerdictView | None, metric: str) -> list[Criterio
     return [c for c in view.criteria if pattern.search(c.expression)]
 
 
-def combined_status(criteria: list[CriterionView]) -> str | None:
-    """The worst status among criteria: FAIL, then MISSING, then MIXED, then PASS."""
+def combined_status(criteria: list[CriterionResult]) -> str | None:
+    """The worst status among criteria: FAIL, then MISSING, then MIXED, then INCONCLUSIVE, then PASS."""
     statuses = {c.status for c in criteria}
-    for status in ("FAIL", "MISSING", "MIXED", "PASS"):
-        if status in statuses:
-            return status
-    return None
+    return next((s for s in ("FAIL", "MISSING", "MIXED", INCONCLUSIVE, "PASS") if s in statuses), None)

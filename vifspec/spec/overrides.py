@@ -80,3 +80,14 @@ def leaf_paths(doc: dict[str, Any], prefix: str = "") -> Iterator[str]:
             yield from leaf_paths(value, dotted + ".")
         else:
             yield dotted
+
+
+def origin_paths(key: str, at: tuple[str, ...], doc: dict[str, Any], rest: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
+    """Candidate key paths where override ``key`` of the variant declared at ``at`` is written, most
+    precise first (``rest``: the part of a longer key path inside the override's value)."""
+    if at[:1] == ("sweep",):
+        sweep = doc.get("sweep") if isinstance(doc.get("sweep"), dict) else {}
+        axes = [a for a, values in sweep.items() if a == key or (isinstance(values, list) and any(
+            isinstance(v, dict) and key in flatten(v) for v in values))]
+        return [("sweep", a) for a in axes] + [at]
+    return [at + (key,) + rest, at + (key,), at + tuple(key.split(".")) + rest, at + tuple(key.split(".")), at]

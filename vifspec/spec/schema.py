@@ -105,11 +105,18 @@ class LossTerm(Strict):
 
 
 class MetricDef(Strict):
-    """``[metric.NAME]``: a named metric bound to outputs/fields, e.g. encoder1_auc = auc(encoder1_logits, correct)."""
+    """``[metric.NAME]``: a named metric bound to outputs/fields, e.g. encoder1_auc = auc(encoder1_logits, correct).
+
+    ``unit``, ``higher_is_better`` and ``diagnostic`` refine the function's declared facts for this use
+    (a ``percentile`` of per-query latencies: ``unit = "ms"``, ``diagnostic = true``).
+    """
 
     fn: str = Field(min_length=1)
     inputs: dict[str, str] = {}
     params: dict[str, Any] = {}
+    unit: Literal["number", "rate", "ms"] | None = Field(None, description="number, rate (shown as %; differences in pp) or ms.")
+    higher_is_better: bool | None = None
+    diagnostic: bool | None = Field(None, description="A measurement about the run (overlap, latency), not a result to rank on.")
 
 
 class Gate(Strict):

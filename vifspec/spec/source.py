@@ -75,3 +75,13 @@ def _end_of(text: str) -> tuple[int, int]:
     lines = text.split("\n")
     return len(lines), len(lines[-1]) + 1
 
+
+
+def resolve_path(value: str, spec_path: str) -> Path:
+    """A path written in a spec (a data file, a baseline record or spec): relative to the spec's
+    folder, or failing that to the working directory; absolute paths stay as they are."""
+    candidate = Path(value).expanduser()
+    if candidate.is_absolute():
+        return candidate
+    beside_spec = Path(spec_path).parent / candidate
+    return beside_spec if beside_spec.exists() or not candidate.exists() else candidate

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from vifspec.errors import Problem, SpecError, did_you_mean
-from vifspec.spec.overrides import apply_overrides
+from vifspec.spec.overrides import apply_overrides, origin_paths
 from vifspec.spec.schema import Spec, schema_child, schema_model
 from vifspec.spec.source import Source
 
@@ -53,7 +53,7 @@ def _pydantic_problem(source: Source, err: dict[str, Any], overrides: dict[str, 
     dotted = ".".join(str(p) for p in loc)
     for key in overrides:
         if dotted.startswith(key) or key.startswith(dotted):
-            path = at + (key,) if source.positions.exact(at + (key,)) else at + tuple(key.split("."))
+            path = next((p for p in origin_paths(key, at, source.doc) if source.positions.exact(p)), at)
             problem = source.problem(path, f"{message} (in {'.'.join(at)})")
             return Problem(problem.message, problem.file, problem.line, problem.col, dotted)
     return source.problem(at, f"{dotted}: {message}")

@@ -1,13 +1,59 @@
-"""The verdict: criteria and gates judged against results (pure, torch-free)."""
+"""The verdict: criteria and gates judged over every seed of the results (pure, torch-free).
+
+- :mod:`.results` builds the verdict's inputs (:class:`Results`) from run records or a results file
+- :mod:`.criterion` judges one expression over seeds; :mod:`.judge` criteria and gates -> :class:`Verdict`
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from vifspec.records.record import RunRecord
+from vifspec.spec.schema import Spec
+from vifspec.verdict.criterion import FAIL, INCONCLUSIVE, MISSING, MIXED, PASS
 from vifspec.verdict.judge import (
-    FAILED, PASSED, CriterionResult, GateResult, Verdict, judge_criterion, judge_gate, judge_results, judge_spec,
-    result_directions, run_failure, validate_results,
+    FAILED, PASSED, VERDICT_INCONCLUSIVE, CriterionResult, GateResult, Verdict, judge_criterion, judge_gate, judge_results,
 )
+from vifspec.verdict.results import Results, group_records, results_from_file, results_from_records, validate_results
 
 __all__ = [
-    "FAILED", "PASSED", "CriterionResult", "GateResult", "Verdict", "judge_criterion", "judge_gate", "judge_results",
-    "judge_spec", "result_directions", "run_failure", "validate_results",
+    "FAIL", "FAILED", "INCONCLUSIVE", "MISSING", "MIXED", "PASS", "PASSED", "VERDICT_INCONCLUSIVE", "CriterionResult",
+    "GateResult", "Results", "Verdict", "group_records", "judge_criterion", "judge_file", "judge_gate", "judge_records",
+    "judge_results", "judge_spec", "results_from_file", "results_from_records", "validate_results",
 ]
+
+
+def gates_of(spec: Spec) -> dict[str, dict[str, Any]]:
+    """A spec's gates as the plain mappings the verdict reads."""
+    return {name: gate.model_dump() for name, gate in spec.gates.items()}
+
+
+def judge_records(records: Iterable[RunRecord], *, criteria: Mapping[str, str] | None = None,
+                  gates: Mapping[str, Any] | None = None) -> Verdict:
+    """The verdict of one group of records (one variant's seeds, or every arm of an arms experiment);
+    the criteria and gates default to those the records were run under."""
+    records = list(records)
+    first = records[0]
+    return judge_results(first.criteria if criteria is None else criteria, first.gates if gates is None else gates,
+                         results_from_records(records))
+
+
+def judge_file(spec: Spec, data: Any) -> tuple[Verdict, Results]:
+    """The verdict of a results file's JSON against ``spec``, and the results it was judged on (with
+    the facts of every metric it names, from the spec's ``[metric]`` tables and the registry)."""
+    from vifspec.compiler.facts import resolve_facts
+    from vifspec.registry import default_registry
+
+    results = results_from_file(data, spec.arms, spec.baseline.arm if spec.baseline else None)
+    results.facts = resolve_facts(spec, default_registry(), results.metric_names())
+    return judge_results(spec.criteria, gates_of(spec), results), results
+
+
+def judge_spec(spec: Spec | str | Path, results: Any) -> Verdict:
+    """``vifspec.judge``: the verdict of ``results`` (a results file's shape) against a spec (or its path)."""
+    if not isinstance(spec, Spec):
+        from vifspec.compiler import load_spec
+
+        _, spec = load_spec(spec)
+    return judge_file(spec, results)[0]

@@ -1,29 +1,29 @@
-"""Criteria + gates + results -> :class:`Verdict` (pure and torch-free).
+"""Criteria + gates + :class:`Results` -> :class:`Verdict` (pure and torch-free).
 
-``results`` is ``{"metrics": {split: {metric: value}}, "baseline": {split: {...}},
-"arms": {arm: {split: {...}}}}``; ``baseline`` and each arm may also be given as
-``{"metrics": {split: {...}}, ...}`` (the shape of a run record's ``baseline``). Values are numbers
-or ``None``; a missing, ``None``, NaN or infinite value never passes (the criterion is MISSING).
-
-A gate passes when at least ``require`` of its criteria are PASS (``"all"``: every one). Without
-gates, every criterion is an implicit gate. The verdict is PASSED iff every gate passes and the
-run did not diverge, collapse or crash.
+Every criterion is judged once on all the seeds the results hold (:mod:`vifspec.verdict.criterion`).
+A gate passes when at least ``require`` of its criteria PASS (``"all"``: every one), fails when it
+could not pass even if every INCONCLUSIVE criterion passed, and is INCONCLUSIVE otherwise. Without
+gates, every criterion is an implicit gate. The verdict is PASSED when every gate passes, FAILED
+when one fails or a seed's run diverged, collapsed or crashed, INCONCLUSIVE otherwise.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Mapping
 
 from vifspec.errors import SpecError, did_you_mean
-from vifspec.expr import FAIL, PASS, BoundRef, ExprError, Lookup, Row, evaluate, parse
-from vifspec.spec.schema import Spec
+from vifspec.expr import ExprError, Target, parse
+from vifspec.expr.ast import Arith, Ref, walk
+from vifspec.facts import facts_of
+from vifspec.verdict.criterion import (
+    FAIL, INCONCLUSIVE, MISSING, PASS, Decision, Estimator, ExpressionJudge, mean_estimate, split_set_status,
+)
+from vifspec.verdict.results import Results
 
 PASSED, FAILED = "PASSED", "FAILED"
-FAILED_RUN_STATUSES = ("diverged", "collapsed", "crashed")
+VERDICT_INCONCLUSIVE = "INCONCLUSIVE"
 
 
 def _finite(value: float | None) -> float | None:
@@ -32,8 +32,35 @@ def _finite(value: float | None) -> float | None:
 
 
 @dataclass
+class SplitRow:
+    """One split of a split-set criterion: its aggregate, interval and status."""
+
+    split: str
+    achieved: float | None
+    status: str
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass
+class SeedResult:
+    """One seed's own judgement of a criterion (shown beside the verdict over seeds)."""
+
+    seed: str
+    achieved: float | None
+    status: str
+
+
+@dataclass
 class CriterionResult:
-    """One criterion judged: ``status`` is PASS, FAIL, MISSING or MIXED (MIXED is never met)."""
+    """One criterion judged over ``n`` seeds: ``status`` PASS, FAIL, INCONCLUSIVE, MISSING or MIXED.
+
+    ``achieved`` is the aggregate of the measured side of a top-level comparison with a constant
+    target (``target`` as written, ``">0.10"``), ``low``/``high`` its interval and ``uncertainty``
+    which uncertainty that is (``"seeds"``, ``"test resampling"``, ``"none"``); ``gap`` says how far
+    it is from the target; ``rows`` hold a split set's splits; ``seeds`` each seed's own judgement
+    (when there are several); ``note`` why it is MISSING or failed regardless of its values.
+    """
 
     name: str
     expression: str
@@ -41,7 +68,15 @@ class CriterionResult:
     target: str | None = None
     achieved: float | None = None
     gap: str | None = None
-    rows: list[Row] = field(default_factory=list)
+    rows: list[SplitRow] = field(default_factory=list)
+    low: float | None = None
+    high: float | None = None
+    n: int = 1
+    uncertainty: str = "none"
+    seeds: list[SeedResult] = field(default_factory=list)
+    note: str | None = None
+    unit: str = "number"
+    target_value: float | None = None
 
     @property
     def met(self) -> bool:
@@ -49,22 +84,24 @@ class CriterionResult:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["achieved"] = _finite(self.achieved)
-        data["rows"] = [{"split": r.split, "achieved": _finite(r.achieved), "status": r.status} for r in self.rows]
+        for key in ("achieved", "low", "high"):
+            data[key] = _finite(data[key])
+        data["rows"] = [{**r, "achieved": _finite(r["achieved"])} for r in data["rows"]]
+        data["seeds"] = [{**s, "achieved": _finite(s["achieved"])} for s in data["seeds"]]
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CriterionResult:
-        rows = [Row(r["split"], r["achieved"], r["status"]) for r in data.get("rows", [])]
-        return cls(
-            data["name"], data["expression"], data["status"],
-            data.get("target"), data.get("achieved"), data.get("gap"), rows,
-        )
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["rows"] = [SplitRow(**r) for r in data.get("rows") or []]
+        values["seeds"] = [SeedResult(**s) for s in data.get("seeds") or []]
+        return cls(**values)
 
 
 @dataclass
 class GateResult:
-    """One gate: ``passed`` of its ``total`` criteria are PASS; ``require`` is "all" or a count."""
+    """One gate: ``passed`` of its ``total`` criteria PASS; ``require`` is "all" or a count."""
 
     name: str
     require: str | int
@@ -78,17 +115,15 @@ class GateResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GateResult:
-        return cls(
-            data["name"], data["require"], list(data["criteria"]), data["passed"], data["total"], data["status"]
-        )
+        return cls(data["name"], data["require"], list(data["criteria"]), data["passed"], data["total"], data["status"])
 
 
 @dataclass
 class Verdict:
-    """The judgement of a run: ``met``/``total`` count PASS criteria ("1/6 criteria met (17%)").
+    """The judgement of an experiment (or one seed of it): ``met``/``total`` count PASS criteria.
 
     ``gates`` lists the declared gates only (empty when every criterion is an implicit gate);
-    ``reason`` says why a run failed regardless of its criteria ("run diverged: ...").
+    ``reason`` says why it failed regardless of its criteria ("seed 2 diverged: ...").
     """
 
     status: str
@@ -125,152 +160,122 @@ class Verdict:
 def judge_results(
     criteria: Mapping[str, str],
     gates: Mapping[str, Mapping[str, Any]],
-    results: Mapping[str, Any],
-    status: str | None = None,
-    arms: set[str] | None = None,
-    stop_reason: str | None = None,
+    results: Results,
+    estimator: Estimator = mean_estimate,
 ) -> Verdict:
     """Judge ``results`` against ``criteria`` (name -> expression) and ``gates``.
 
-    ``arms`` defaults to the arm names found in ``results``; ``status`` is the run's status and
-    ``stop_reason`` its explanation (both from the run record). Raises :class:`SpecError` for
-    results of the wrong shape and :class:`ExprError` (a ``SpecError``) for a bad expression.
+    Raises :class:`ExprError` (a ``SpecError``) for a bad expression and :class:`SpecError` for a
+    gate naming an unknown criterion.
     """
-    problems = validate_results(results)
-    if problems:
-        raise SpecError(problems)
-    arm_names = set(arms) if arms is not None else set(results.get("arms") or {})
-    lookup = results_lookup(results)
-    judged = [judge_criterion(name, text, lookup, arm_names) for name, text in criteria.items()]
+    failures = results.failures()
+    judged = [judge_criterion(name, text, results, estimator, failures) for name, text in criteria.items()]
     by_name = {result.name: result for result in judged}
     gate_results = [judge_gate(name, gate, by_name) for name, gate in gates.items()]
-    gates_pass = all(g.status == PASS for g in gate_results) if gates else all(c.met for c in judged)
-    reason = run_failure(status, stop_reason)
-    return Verdict(
-        PASSED if gates_pass and reason is None else FAILED,
-        judged, gate_results, sum(c.met for c in judged), len(judged), reason,
-    )
+    statuses = [g.status for g in gate_results] if gates else [_as_gate(c.status) for c in judged]
+    reason = "; ".join(failures.values()) or None
+    if reason or FAIL in statuses:
+        status = FAILED
+    else:
+        status = VERDICT_INCONCLUSIVE if INCONCLUSIVE in statuses else PASSED
+    return Verdict(status, judged, gate_results, sum(c.met for c in judged), len(judged), reason)
 
 
-def judge_criterion(name: str, expression: str, lookup: Lookup, arms: set[str]) -> CriterionResult:
-    """Parse and evaluate one criterion; errors name the criterion and keep the column."""
+def _as_gate(status: str) -> str:
+    """A criterion as its own gate: PASS, INCONCLUSIVE, or FAIL for anything else (MISSING, MIXED)."""
+    return status if status in (PASS, INCONCLUSIVE) else FAIL
+
+
+def judge_criterion(name: str, expression: str, results: Results, estimator: Estimator = mean_estimate,
+                    failures: Mapping[str, str] | None = None) -> CriterionResult:
+    """Parse and judge one criterion over every seed of ``results``; errors name the criterion."""
     try:
-        outcome = evaluate(parse(expression), lookup, arms)
+        expr = parse(expression)
+        seeds = results.seeds()
+        splits = expr.splits or (None,)
+        decisions = [ExpressionJudge(expr, seeds, results.arm_names, estimator, split).judge() for split in splits]
     except ExprError as exc:
         raise ExprError(f"criterion '{name}': {exc.message}", exc.col) from None
-    return CriterionResult(
-        name, expression, outcome.status, outcome.target, outcome.achieved, outcome.gap, list(outcome.rows)
-    )
+    target = Target.of(expr)
+    result = CriterionResult(name, expression, decisions[0].status, target.text if target else None, n=len(seeds))
+    if target is not None:
+        result.unit, result.target_value = measured_unit(target, results), target.value
+    if expr.splits:
+        result.rows = [_row(split, d) for split, d in zip(expr.splits, decisions)]
+        result.status = split_set_status([r.status for r in result.rows])
+    elif target is not None and target.text is not None:
+        _fill_estimate(result, decisions[0], target)
+    if len(seeds) > 1 and not expr.splits:
+        result.seeds = [_seed_result(expr, seed, results, target) for seed in seeds]
+    _apply_failures(result, decisions, failures or {})
+    return result
+
+
+def _row(split: str, decision: Decision) -> SplitRow:
+    estimate = decision.estimate
+    return SplitRow(split, estimate.value if estimate else None, decision.status,
+                    estimate.low if estimate else None, estimate.high if estimate else None)
+
+
+def _fill_estimate(result: CriterionResult, decision: Decision, target: Target) -> None:
+    estimate = decision.estimate
+    if estimate is None:
+        return
+    result.achieved, result.low, result.high, result.uncertainty = estimate.value, estimate.low, estimate.high, estimate.kind
+    if result.status != PASS:
+        result.gap = target.gap(estimate.value)
+
+
+def _seed_result(expr: Any, seed: Any, results: Results, target: Target | None) -> SeedResult:
+    decision = ExpressionJudge(expr, [seed], results.arm_names, mean_estimate).judge()
+    achieved = decision.estimate.value if decision.estimate and target is not None and target.text is not None else None
+    return SeedResult(seed.label, achieved, decision.status)
+
+
+def _apply_failures(result: CriterionResult, decisions: list[Decision], failures: Mapping[str, str]) -> None:
+    """Name the seeds a criterion lacks values from, and fail it when a seed's run failed."""
+    missing = list(dict.fromkeys(label for d in decisions for label in d.missing))
+    notes = [f"no value from seed {', '.join(missing)}"] if missing and len(missing) < result.n else []
+    notes += list(failures.values())
+    if failures and result.status in (PASS, INCONCLUSIVE):
+        result.status = FAIL
+    result.note = "; ".join(notes) or None
+
+
+def measured_unit(target: Target, results: Results) -> str:
+    """The unit of a comparison's measured side: the target's as written (``pp``, ``%``), else from the
+    facts of the metrics it references (a difference of rates is in percentage points)."""
+    written = target.text or ""
+    is_difference = any(isinstance(n, Arith) and n.op == "-" for n in walk(target.measured))
+    if "pp" in written or ("%" in written and is_difference):
+        return "pp"
+    if "%" in written:
+        return "rate"
+    refs = [n for n in walk(target.measured) if isinstance(n, Ref)]
+    units = {facts_of(results.facts, ref.bind(results.arm_names, (ref.split_set or (None,))[0]).metric).unit for ref in refs}
+    if units == {"rate"}:
+        return "pp" if is_difference else "rate"
+    return units.pop() if len(units) == 1 else "number"
 
 
 def judge_gate(name: str, gate: Mapping[str, Any], criteria: Mapping[str, CriterionResult]) -> GateResult:
-    """A gate passes when at least ``require`` (``"all"``: every one) of its criteria are PASS."""
+    """PASS when at least ``require`` criteria PASS; FAIL when that is out of reach even if every
+    INCONCLUSIVE criterion passed; INCONCLUSIVE otherwise."""
     names = list(gate.get("criteria", []))
     unknown = [n for n in names if n not in criteria]
     if unknown:
-        hint = did_you_mean(unknown[0], criteria)
-        raise SpecError(f"gate '{name}' names unknown criterion '{unknown[0]}'{hint}")
+        raise SpecError(f"gate '{name}' names unknown criterion '{unknown[0]}'{did_you_mean(unknown[0], criteria)}")
     require = gate.get("require", "all")
     if require != "all" and (isinstance(require, bool) or not isinstance(require, int) or require < 1):
         raise SpecError(f"gate '{name}': require must be \"all\" or a positive integer, got {require!r}")
     needed = len(names) if require == "all" else require
     passed = sum(criteria[n].met for n in names)
-    return GateResult(name, require, names, passed, len(names), PASS if passed >= needed else FAIL)
+    possible = passed + sum(criteria[n].status == INCONCLUSIVE for n in names)
+    status = PASS if passed >= needed else FAIL if possible < needed else INCONCLUSIVE
+    return GateResult(name, require, names, passed, len(names), status)
 
 
-def run_failure(status: str | None, stop_reason: str | None = None) -> str | None:
-    """Why a run fails whatever its criteria say ("run diverged: loss is NaN at epoch 3"), or None."""
-    if status not in FAILED_RUN_STATUSES:
-        return None
-    return f"run {status}: {stop_reason}" if stop_reason else f"run {status}"
-
-
-# ---------------------------------------------------------------------------------- results
-
-
-def results_lookup(results: Mapping[str, Any]) -> Lookup:
-    """The value of a bound reference in ``results``, or ``None`` when it is not there."""
-
-    def lookup(ref: BoundRef) -> float | None:
-        if ref.source == "self":
-            table = results.get("metrics")
-        elif ref.source == "baseline":
-            table = _split_table(results.get("baseline"))
-        else:
-            table = _split_table((results.get("arms") or {}).get(ref.arm))
-        return ((table or {}).get(ref.split) or {}).get(ref.metric)
-
-    return lookup
-
-
-def _split_table(block: Any) -> Any:
-    """``{split: {...}}`` from either that itself or ``{"metrics": {split: {...}}, ...}``."""
-    if isinstance(block, Mapping) and isinstance(block.get("metrics"), Mapping):
-        return block["metrics"]
-    return block
-
-
-def validate_results(results: Any) -> list[str]:
-    """Problems with a results object, one message each (empty when it can be judged)."""
-    if not isinstance(results, Mapping):
-        return [f"results must be a JSON object {{\"metrics\": {{split: {{metric: value}}}}}}, got {_kind(results)}"]
-    if "metrics" not in results:
-        return ["results have no \"metrics\" object; expected {\"metrics\": {split: {metric: value}}}"]
-    problems = _table_problems("metrics", results["metrics"])
-    if results.get("baseline") is not None:
-        problems += _table_problems("baseline", _split_table(results["baseline"]))
-    arms = results.get("arms")
-    if arms is not None and not isinstance(arms, Mapping):
-        problems.append(f"arms: expected an object {{arm: {{split: {{metric: value}}}}}}, got {_kind(arms)}")
-    elif arms:
-        for arm, block in arms.items():
-            problems += _table_problems(f"arms.{arm}", _split_table(block))
-    return problems
-
-
-def _table_problems(where: str, table: Any) -> list[str]:
-    if not isinstance(table, Mapping):
-        return [f"{where}: expected an object {{split: {{metric: value}}}}, got {_kind(table)}"]
-    problems = []
-    for split, values in table.items():
-        if not isinstance(values, Mapping):
-            problems.append(f"{where}.{split}: expected an object {{metric: value}}, got {_kind(values)}")
-            continue
-        for metric, value in values.items():
-            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
-                problems.append(f"{where}.{split}.{metric}: expected a number or null, got {value!r}")
-    return problems
-
-
-def _kind(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-# ------------------------------------------------------------------------------ spec judgement
-
-
-def judge_spec(spec: Spec | str | Path, results: dict[str, Any]) -> Any:
-    """The verdict of ``results`` (judge's JSON shape) against a spec's criteria and gates."""
-    from vifspec.compiler import load_spec
-
-    if not isinstance(spec, Spec):
-        _, spec = load_spec(spec)
-    gates = {name: gate.model_dump() for name, gate in spec.gates.items()}
-    arm = spec.baseline.arm if spec.baseline else None
-    if arm and "baseline" not in results and isinstance(results.get("arms"), dict) and arm in results["arms"]:
-        results = {**results, "baseline": results["arms"][arm]}  # the baseline is one of the arms
-    return judge_results(spec.criteria, gates, results, arms=set(spec.arms) or None)
-
-def result_directions(spec: Spec, results: dict[str, Any], registry: Any = None) -> dict[str, bool]:
-    """Directions of the metrics named in a results file: by their [metric] fn, else by registry name."""
-    from vifspec.registry import default_registry
-
-    registry = registry or default_registry()
-    names = {m for table in (results.get("metrics") or {}).values() if isinstance(table, dict) for m in table}
-    out = {}
-    for name in names:
-        fn = spec.metric[name].fn if name in spec.metric else name
-        if registry.has("metric", fn):
-            out[name] = registry.get("metric", fn).higher_is_better
-    return out
-
+__all__ = [
+    "FAILED", "MISSING", "PASSED", "VERDICT_INCONCLUSIVE", "CriterionResult", "GateResult", "SeedResult", "SplitRow",
+    "Verdict", "judge_criterion", "judge_gate", "judge_results",
+]

@@ -1,0 +1,175 @@
+"""The prepare phase: everything a plan needs before epoch 1, checked against the real data and model.
+
+:func:`prepare` builds the data and the model, binds every loss and metric input to a real model
+output, batch field or parameter, checks that every split named in ``[metrics]`` exists, and runs
+one forward pass on a small batch (the loss mix and every metric called on it). Each problem it
+finds is a :class:`SpecError` at the line of the key that caused it -- the variant's override when
+the value came from an arm, a sweep point or a declared variant -- with a did-you-mean against what
+really exists, all problems of a plan at once. ``vifspec run``, ``vifspec plan`` and
+``vifspec check --deep`` share it; nothing is trained and no record is written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+
+from vifspec.compiler.plan import Plan
+from vifspec.data import DataBundle
+from vifspec.errors import Problem, SpecError, did_you_mean
+from vifspec.executor.evaluate import BoundMetric, bind_metrics
+from vifspec.executor.lossmix import LossMix
+from vifspec.prepare.bindings import BindingError, Scope
+from vifspec.prepare.data import Fields, ParamsError, build_model, load_bundle, split_fields, to_device
+from vifspec.prepare.device import resolve_device
+from vifspec.registry import Registry
+from vifspec.spec.source import Source, read_source
+
+PROBE_ROWS = 8
+
+
+@dataclass
+class Prepared:
+    """A plan made concrete: its data split on the device, the model, the bound loss mix and metrics."""
+
+    plan: Plan
+    device: torch.device
+    bundle: DataBundle
+    splits: dict[str, Fields]
+    model: torch.nn.Module
+    loss_mix: LossMix
+    metrics: dict[str, list[BoundMetric]] = field(default_factory=dict)
+
+    @property
+    def train(self) -> Fields:
+        return self.splits["train"]
+
+
+class _Problems:
+    """Problems of one plan, placed at the key that caused them (or at the variant override that set it)."""
+
+    def __init__(self, plan: Plan, source: Source):
+        self.plan, self.source, self.found = plan, source, []  # type: tuple[Plan, Source, list[Problem]]
+
+    def add(self, key_path: tuple[Any, ...], message: str) -> None:
+        path = self.plan.origin_of(key_path, self.source.doc, self.source.positions.exact)
+        where = f" (variant {self.plan.variant})" if path != key_path else ""
+        self.found.append(self.source.problem(path, message + where))
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            unique = list({(p.line, p.col, p.message): p for p in self.found}.values())
+            raise SpecError(unique)
+
+
+def prepare(plan: Plan, registry: Registry, device: str | None = None) -> Prepared:
+    """Build and check everything ``plan`` needs (see the module docstring); raises :class:`SpecError`."""
+    spec = plan.spec
+    source = read_source(plan.spec_path)
+    problems = _Problems(plan, source)
+    torch_device = resolve_device(device or spec.train.device)
+    torch.manual_seed(plan.seed)
+    if spec.train.threads:
+        torch.set_num_threads(spec.train.threads)
+    bundle = _guarded(problems, ("data", "source"), lambda: load_bundle(spec.data, plan.spec_path, registry), "dataset", spec.data.source)
+    problems.raise_if_any()
+    splits = to_device(split_fields(bundle, spec.data.splits, spec.data.seed), torch_device)
+    _check_splits(spec, splits, problems)
+    model = _guarded(problems, ("model", "name"), lambda: _build(plan, registry, bundle), "model", spec.model.name)
+    loss_mix = _guarded(problems, ("loss",), lambda: LossMix(spec.loss, registry), "loss", "mix")
+    metrics = {split: bind_metrics(names, spec.metric, registry) for split, names in spec.metrics.items() if split in splits}
+    problems.raise_if_any()
+    model = model.to(torch_device)
+    _probe(model, splits, loss_mix, metrics, spec, problems)
+    problems.raise_if_any()
+    return Prepared(plan, torch_device, bundle, splits, model, loss_mix, metrics)
+
+
+def _guarded(problems: _Problems, at: tuple[Any, ...], build: Callable[[], Any], kind: str, name: str) -> Any:
+    """``build()``; a parameter or spec problem is placed at its key, a component's own exception at ``at``."""
+    try:
+        return build()
+    except ParamsError as exc:
+        for key_path, message in exc.problems:
+            problems.add(key_path, message)
+    except SpecError as exc:
+        for p in exc.problems:
+            problems.add(at, p.message) if p.line is None else problems.found.append(p)
+    except Exception as exc:  # noqa: BLE001 - a constructor rejecting a parameter value is bad input
+        params_at = (at[0], "params") if at[0] in ("data", "model") else at
+        problems.add(params_at, f"{kind} '{name}' rejected its parameters: {type(exc).__name__}: {exc}")
+    return None
+
+
+def _build(plan: Plan, registry: Registry, bundle: DataBundle) -> torch.nn.Module:
+    spec = plan.spec
+    return build_model(registry.get("model", spec.model.name).load(), spec.model.params, bundle.info)
+
+
+def _check_splits(spec: Any, splits: dict[str, Fields], problems: _Problems) -> None:
+    if "train" not in splits:
+        problems.add(("data", "source"), f"the dataset has no 'train' split (it has {', '.join(splits) or 'none'})")
+    for split in spec.metrics:
+        if split not in splits:
+            hint = did_you_mean(split, splits)
+            problems.add(("metrics", split), f"the dataset has no split '{split}'{hint}; it has {', '.join(splits)}")
+
+
+def _probe(model: torch.nn.Module, splits: dict[str, Fields], loss_mix: LossMix, metrics: dict[str, list[BoundMetric]],
+           spec: Any, problems: _Problems) -> None:
+    """One forward pass on a few training rows: every binding resolved, every loss and metric called once."""
+    train = splits.get("train")
+    if train is None:
+        return
+    batch = {k: v[:PROBE_ROWS] for k, v in train.items()}
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    try:
+        with torch.no_grad():
+            outputs = _forward(model, batch, problems, training=True)
+            if outputs is not None:
+                scope = Scope(outputs, batch, model, train)
+                for term in loss_mix.terms:
+                    _call(lambda term=term: term(scope), problems, ("loss", term.name))
+            eval_outputs = _forward(model, batch, problems, training=False)
+            if eval_outputs is not None:
+                scope = Scope(eval_outputs, batch, model, train)
+                for bound in {m.name: m for ms in metrics.values() for m in ms}.values():
+                    _call(lambda bound=bound: bound(scope), problems, ("metric", bound.name))
+                _check_track(spec, model, eval_outputs, problems)
+    finally:
+        model.load_state_dict(state)
+        model.train()
+
+
+def _forward(model: torch.nn.Module, batch: Fields, problems: _Problems, *, training: bool) -> dict[str, Any] | None:
+    model.train(training)
+    try:
+        outputs = model(batch)
+    except Exception as exc:  # noqa: BLE001 - a model that cannot run on the data is a configuration problem
+        problems.add(("model", "name"), f"the model failed on a batch of the data: {type(exc).__name__}: {exc}")
+        return None
+    if not isinstance(outputs, dict):
+        problems.add(("model", "name"), f"the model returned {type(outputs).__name__}; forward(batch) must return a dict of outputs")
+        return None
+    return outputs
+
+
+def _call(call: Callable[[], Any], problems: _Problems, at: tuple[Any, ...]) -> None:
+    try:
+        call()
+    except BindingError as exc:
+        problems.add(exc.table, f"{exc}{did_you_mean(exc.name, exc.in_scope)}; in scope: {', '.join(exc.in_scope)}")
+    except Exception as exc:  # noqa: BLE001 - a component failing on the bound inputs is a binding problem
+        problems.add(at, f"calling '{at[1]}' on its bound inputs failed: {type(exc).__name__}: {exc}")
+
+
+def _check_track(spec: Any, model: torch.nn.Module, outputs: dict[str, Any], problems: _Problems) -> None:
+    parameters = [name for name, _ in model.named_parameters()]
+    for name in spec.track.params:
+        if name not in parameters:
+            problems.add(("track", "params"), f"no model parameter '{name}'{did_you_mean(name, parameters)}")
+    for name in spec.track.outputs:
+        if name not in outputs:
+            problems.add(("track", "outputs"), f"no model output '{name}'{did_you_mean(name, outputs)}")

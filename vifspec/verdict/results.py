@@ -1,0 +1,273 @@
+"""The verdict's inputs, built in one place: run records or a results file -> :class:`Results`.
+
+``run``, ``judge``, ``check --records`` and the reports all build a verdict's inputs here and
+nowhere else. :class:`Results` holds, per seed, what this variant measured (``own``), what each arm
+measured (``arms``), the baseline and the trivial models. Seeds pair by label: an arm comparison
+pairs records of the same seed; a baseline with one measurement serves every seed.
+
+A results file (``vifspec judge``) has the same shape as JSON: ``{"metrics": {split: {metric:
+value}}}`` with optional ``"baseline"`` and ``"arms": {arm: {...}}``; any value may be a list of
+per-seed values (``[0.71, 0.70, 0.72]``); lists pair by position. A scalar in a block whose other
+values are lists holds for every seed of that block.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from vifspec.errors import SpecError
+from vifspec.expr import BoundRef
+from vifspec.facts import MetricFacts
+from vifspec.records.record import FAILED_STATUSES, RunRecord
+from vifspec.verdict.criterion import Seed
+
+Table = Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One seed's measurements (one record, or one position of a results file's lists)."""
+
+    seed: str
+    metrics: Table
+    status: str | None = None
+    stop_reason: str | None = None
+    who: str = ""
+
+    def value(self, split: str, metric: str) -> Any:
+        return ((self.metrics or {}).get(split) or {}).get(metric)
+
+
+@dataclass
+class Results:
+    """Everything a verdict is judged on, per seed."""
+
+    own: list[Sample] = field(default_factory=list)
+    arms: dict[str, list[Sample]] = field(default_factory=dict)
+    baseline: list[Sample] = field(default_factory=list)
+    trivial: dict[str, list[Sample]] = field(default_factory=dict)
+    facts: dict[str, MetricFacts] = field(default_factory=dict)
+    arm_names: frozenset[str] = frozenset()
+
+    def labels(self) -> list[str]:
+        """The seeds the verdict runs over: this variant's, or (an arms experiment) every arm's."""
+        samples = self.own or [s for arm in self.arms.values() for s in arm]
+        return list(dict.fromkeys(s.seed for s in samples))
+
+    def seeds(self) -> list[Seed]:
+        return [Seed(label, self._lookup(label)) for label in self.labels()]
+
+    def _lookup(self, label: str) -> Any:
+        def lookup(ref: BoundRef) -> Any:
+            if ref.source == "self":
+                sample = _pick(self.own, label)
+            elif ref.source == "baseline":
+                sample = _pick(self.baseline, label, single_serves_all=True)
+            else:
+                sample = _pick(self.arms.get(ref.arm or "", []), label)
+            return sample.value(ref.split, ref.metric) if sample else None
+
+        return lookup
+
+    def samples(self) -> list[Sample]:
+        """Every sample: this variant's, each arm's, the baseline's."""
+        return [*self.own, *(s for arm in self.arms.values() for s in arm), *self.baseline]
+
+    def metric_names(self) -> set[str]:
+        return {m for sample in self.samples() for table in sample.metrics.values() for m in table}
+
+    def failures(self) -> dict[str, str]:
+        """Seed label -> why that seed's run failed (diverged, collapsed, crashed)."""
+        samples = [*self.own, *(s for arm in self.arms.values() for s in arm)]
+        return {
+            f"{s.who}{s.seed}": f"seed {s.seed}{' of arm ' + s.who.rstrip(':') if s.who else ''} {s.status}"
+            + (f": {s.stop_reason}" if s.stop_reason else "")
+            for s in samples if s.status in FAILED_STATUSES
+        }
+
+
+def _pick(samples: Sequence[Sample], label: str, single_serves_all: bool = False) -> Sample | None:
+    found = next((s for s in samples if s.seed == label), None)
+    if found is None and single_serves_all and len(samples) == 1:
+        return samples[0]
+    return found
+
+
+def mean_table(samples: Sequence[Sample]) -> dict[str, dict[str, float | None]]:
+    """``{split: {metric: mean}}`` over ``samples``; ``None`` where any sample lacks a finite value."""
+    out: dict[str, dict[str, float | None]] = {}
+    for split in dict.fromkeys(s for sample in samples for s in (sample.metrics or {})):
+        names = dict.fromkeys(m for sample in samples for m in (sample.metrics.get(split) or {}))
+        out[split] = {m: _mean([sample.value(split, m) for sample in samples]) for m in names}
+    return out
+
+
+def _mean(values: Sequence[Any]) -> float | None:
+    floats = [finite_float(v) for v in values]
+    if not floats or any(v is None for v in floats):
+        return None
+    return math.fsum(floats) / len(floats)  # type: ignore[arg-type]
+
+
+def finite_float(value: Any) -> float | None:
+    """``value`` as a finite float, or ``None`` (missing, not a number, NaN, infinite, beyond float range)."""
+    if not _number(value):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+# ------------------------------------------------------------------------------------- records
+
+
+def current_records(records: Sequence[RunRecord]) -> list[RunRecord]:
+    """The latest record of each (variant, arm, seed): a folder left by an earlier layout is not judged twice."""
+    latest: dict[tuple[Any, ...], RunRecord] = {}
+    for record in records:
+        key = (record.experiment.id, record.variant, record.arm, record.seed)
+        if key not in latest or record.started_at >= latest[key].started_at:
+            latest[key] = record
+    return list(latest.values())
+
+
+def group_records(records: Iterable[RunRecord]) -> list[list[RunRecord]]:
+    """Records grouped into what one verdict is about: one variant's seeds, or every arm of an
+    arms experiment (all seeds), in first-seen order."""
+    groups: dict[tuple[str, ...], list[RunRecord]] = {}
+    for record in records:
+        key = (record.experiment.id, "") if record.arm else (record.experiment.id, record.variant)
+        groups.setdefault(key, []).append(record)
+    return list(groups.values())
+
+
+def results_from_records(records: Sequence[RunRecord]) -> Results:
+    """The verdict's inputs from the records of one group (see :func:`group_records`)."""
+    ordered = sorted(records, key=lambda r: (r.arm or "", r.seed))
+    arms: dict[str, list[Sample]] = {}
+    for record in ordered:
+        if record.arm:
+            arms.setdefault(record.arm, []).append(_sample(record, f"{record.arm}:"))
+    facts: dict[str, MetricFacts] = {}
+    for record in ordered:
+        facts.update(record.metric_facts())
+    return Results(
+        own=[_sample(r) for r in ordered if not r.arm],
+        arms=arms,
+        baseline=_baseline_samples(ordered, arms),
+        trivial=_trivial_samples(ordered),
+        facts=facts,
+        arm_names=frozenset(arms) | _declared_arms(ordered),
+    )
+
+
+def _sample(record: RunRecord, who: str = "") -> Sample:
+    return Sample(str(record.seed), record.metrics, record.status, record.stop_reason, who)
+
+
+def _declared_arms(records: Sequence[RunRecord]) -> frozenset[str]:
+    spec = (records[0].plan.get("spec") or {}) if records else {}
+    return frozenset(spec.get("arms") or ())
+
+
+def _baseline_samples(records: Sequence[RunRecord], arms: Mapping[str, list[Sample]]) -> list[Sample]:
+    refs = [(r, r.baseline) for r in records if r.baseline is not None]
+    arm = next((ref.arm for _, ref in refs if ref.arm), None)
+    if arm is not None:
+        return list(arms.get(arm, []))
+    samples = {str(r.seed): Sample(str(r.seed), ref.metrics) for r, ref in refs}
+    return list(samples.values())
+
+
+def _trivial_samples(records: Sequence[RunRecord]) -> dict[str, list[Sample]]:
+    out: dict[str, list[Sample]] = {}
+    for record in records:
+        for name, metrics in record.trivial.items():
+            out.setdefault(name, []).append(Sample(str(record.seed), metrics))
+    return out
+
+
+# ----------------------------------------------------------------------------------- results file
+
+
+def results_from_file(data: Any, arm_names: Iterable[str] = (), baseline_arm: str | None = None) -> Results:
+    """The verdict's inputs from a results file's JSON (see the module docstring); a file of the wrong
+    shape is a :class:`SpecError` listing every problem."""
+    problems = validate_results(data)
+    if problems:
+        raise SpecError(problems)
+    arms = {name: _samples(block, f"{name}:") for name, block in (data.get("arms") or {}).items()}
+    baseline = _samples(data["baseline"]) if data.get("baseline") is not None else []
+    if not baseline and baseline_arm in arms:
+        baseline = arms[baseline_arm]  # the baseline is one of the arms
+    own = _samples(data["metrics"]) if data.get("metrics") is not None else []
+    return Results(own=own, arms=arms, baseline=baseline, arm_names=frozenset(arm_names) | frozenset(arms))
+
+
+def _samples(block: Any, who: str = "") -> list[Sample]:
+    table = _split_table(block)
+    lengths = [len(v) for values in table.values() for v in values.values() if isinstance(v, list)]
+    n = max(lengths, default=1)
+    return [
+        Sample(str(i), {split: {m: (v[i] if i < len(v) else None) if isinstance(v, list) else v for m, v in values.items()}
+                        for split, values in table.items()}, who=who)
+        for i in range(n)
+    ]
+
+
+def _split_table(block: Any) -> Any:
+    """``{split: {...}}`` from either that itself or ``{"metrics": {split: {...}}, ...}``."""
+    if isinstance(block, Mapping) and isinstance(block.get("metrics"), Mapping):
+        return block["metrics"]
+    return block
+
+
+def validate_results(results: Any) -> list[str]:
+    """Problems with a results object, one message each (empty when it can be judged)."""
+    if not isinstance(results, Mapping):
+        return [f"results must be a JSON object {{\"metrics\": {{split: {{metric: value}}}}}}, got {_kind(results)}"]
+    if results.get("metrics") is None and not results.get("arms"):
+        return ["results have no \"metrics\" object (nor \"arms\"); expected {\"metrics\": {split: {metric: value}}}"]
+    problems = _table_problems("metrics", results["metrics"]) if results.get("metrics") is not None else []
+    if results.get("baseline") is not None:
+        problems += _table_problems("baseline", _split_table(results["baseline"]))
+    arms = results.get("arms")
+    if arms is not None and not isinstance(arms, Mapping):
+        problems.append(f"arms: expected an object {{arm: {{split: {{metric: value}}}}}}, got {_kind(arms)}")
+    elif arms:
+        for arm, block in arms.items():
+            problems += _table_problems(f"arms.{arm}", _split_table(block))
+    return problems
+
+
+def _table_problems(where: str, table: Any) -> list[str]:
+    if not isinstance(table, Mapping):
+        return [f"{where}: expected an object {{split: {{metric: value}}}}, got {_kind(table)}"]
+    problems = []
+    for split, values in table.items():
+        if not isinstance(values, Mapping):
+            problems.append(f"{where}.{split}: expected an object {{metric: value}}, got {_kind(values)}")
+            continue
+        for metric, value in values.items():
+            items = value if isinstance(value, list) else [value]
+            if not items or any(v is not None and not _number(v) for v in items):
+                problems.append(f"{where}.{split}.{metric}: expected a number, null or a non-empty list of them (one per seed), got {_short(value)}")
+    return problems
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
