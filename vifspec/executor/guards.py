@@ -13,7 +13,9 @@ from vifspec.spec import CollapseGuard, EarlyStopping, Guards
 def _higher_is_better(monitor: str, mode: str, directions: Mapping[str, bool | None]) -> bool:
     if mode != "auto":
         return mode == "max"
-    return directions.get(monitor.split(".", 1)[1]) is not False
+    name = monitor.split(".", 1)[1]
+    is_loss = name == "loss" or name.startswith("loss.")  # a loss not listed in [metrics] has no direction entry
+    return directions.get(name, False if is_loss else None) is not False
 
 
 class EarlyStopper:

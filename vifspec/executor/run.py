@@ -23,10 +23,12 @@ from vifspec.compiler.plan import Plan, criteria_hash, criteria_snapshot
 from vifspec.records import write_record
 from vifspec.registry import Registry, default_registry
 from vifspec.prepare.bindings import BindingError, Scope
-from vifspec.prepare.data import ParamsError, batches, build_model, load_bundle, split_fields, to_device
+from vifspec.prepare.data import ParamsError, batches, build_model, load_bundle, to_device
+from vifspec.prepare.splits import split_data
 from vifspec.executor.evaluate import bind_metrics, evaluate
 from vifspec.executor.guards import EarlyStopper, GuardState
 from vifspec.executor.lossmix import LossMix
+from vifspec.executor.optim import LrSchedule, autocast, build_optimizer, clip_gradients
 from vifspec.executor.tracking import tracked_stats
 from vifspec.verdict import judge_results
 
@@ -86,12 +88,15 @@ def _train(plan: Plan, device: torch.device, registry: Registry, record: dict[st
         torch.set_num_threads(train_cfg.threads)
 
     bundle = load_bundle(spec.data.source, spec.data.params, spec.data.seed, registry)
-    splits = to_device(split_fields(bundle, spec.data.splits, spec.data.seed), device)
+    splits = to_device(split_data(bundle, spec.data), device)
     train = splits["train"]
     model = build_model(registry.get("model", spec.model.name).load(), spec.model.params, bundle.info).to(device)
+    if hasattr(model, "fit"):  # statistics of the train split (input scaling), never of val/test
+        model.fit(train)
     loss_mix = LossMix(spec.loss, registry)
     val_metrics = bind_metrics(spec.metrics.get("val", []), spec.metric, registry)
-    optimizer = _optimizer(model, train_cfg.optimizer)
+    optimizer = build_optimizer(model, train_cfg.optimizer)
+    schedule = LrSchedule.for_train(optimizer, train_cfg, train, plan.directions)
     shuffle = torch.Generator().manual_seed(plan.seed)
     eval_bs = train_cfg.eval_batch_size or max(train_cfg.batch_size, 1024)
     stopper = EarlyStopper(train_cfg.early_stopping, plan.directions)
@@ -103,16 +108,17 @@ def _train(plan: Plan, device: torch.device, registry: Registry, record: dict[st
         model.train()
         weights = loss_mix.weights(epoch)
         sums: dict[str, torch.Tensor] = {}
-        steps = 0
+        steps, lr = 0, schedule.lr
         for batch in batches(train, train_cfg.batch_size, shuffle):
-            outputs = model(batch)
-            total, raw = loss_mix(Scope(outputs, batch, model, train), weights)
+            with autocast(device, train_cfg.autocast):
+                outputs = model(batch)
+                total, raw = loss_mix(Scope(outputs, batch, model, train), weights)
             optimizer.zero_grad(set_to_none=True)
             if total.requires_grad:
                 total.backward()
-                if train_cfg.grad_clip:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), train_cfg.grad_clip)
+                clip_gradients(optimizer, train_cfg.grad_clip)
                 optimizer.step()
+                schedule.after_step()
             for name, value in {"__total__": total.detach(), **raw}.items():
                 sums[name] = sums[name] + value if name in sums else value
             steps += 1
@@ -123,12 +129,14 @@ def _train(plan: Plan, device: torch.device, registry: Registry, record: dict[st
         entry = {
             "epoch": epoch,
             "seconds": round(time.perf_counter() - started, 4),
+            "lr": lr,
             "train": _train_entry(means, weights),
             "val": val,
             "track": tracked_stats(spec.track, model, val_outputs),
         }
         record["history"].append(entry)
         say(_progress_line(plan, epoch, entry, stopper))
+        schedule.after_epoch(epoch, val)
 
         stop = guards.check(epoch, entry)
         if stop is None and stopper.update(epoch, val, model):
@@ -188,14 +196,6 @@ def _train_entry(means: dict[str, float], weights: dict[str, float]) -> dict[str
         for name in weights
     }
     return {"loss": means["__total__"], "terms": terms}
-
-
-def _optimizer(model: torch.nn.Module, cfg: Any) -> torch.optim.Optimizer:
-    params = [p for p in model.parameters() if p.requires_grad]
-    if cfg.name == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    cls = torch.optim.AdamW if cfg.name == "adamw" else torch.optim.Adam
-    return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
 def _model_info(model: torch.nn.Module, name: str, train: dict[str, torch.Tensor]) -> dict[str, Any]:
@@ -281,7 +281,7 @@ def describe_plan(plan: Plan, device: str | None = None, registry: Registry | No
     registry = registry or default_registry()
     spec = plan.spec
     bundle = load_bundle(spec.data.source, spec.data.params, spec.data.seed, registry)
-    splits = split_fields(bundle, spec.data.splits, spec.data.seed)
+    splits = split_data(bundle, spec.data)
     torch.manual_seed(plan.seed)
     model = build_model(registry.get("model", spec.model.name).load(), spec.model.params, bundle.info)
     info = _model_info(model, spec.model.name, splits["train"])
