@@ -71,7 +71,7 @@ def test_a_linear_mlp_trained_with_cross_entropy_matches_logistic_regression() -
     target = np.argmax(x @ rng.normal(size=(4, 3)) + rng.gumbel(size=(300, 3)), axis=1)
     torch.manual_seed(0)
     model = MLP(4, outputs=3, hidden=[])
-    optimizer = torch.optim.LBFGS(model.parameters(), max_iter=500, line_search_fn="strong_wolfe")
+    optimizer = torch.optim.LBFGS(model.parameters(), max_iter=25, line_search_fn="strong_wolfe")
     batch = {"x": torch.tensor(x, dtype=torch.float32)}
     labels = torch.tensor(target)
 

@@ -21,7 +21,7 @@ columns. ``seed`` is accepted for the dataset protocol; reading a file is determ
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -34,76 +34,61 @@ from vifspec.errors import SpecError, did_you_mean
 TABLES_HINT = "install pandas and pyarrow: pip install 'vifspec[tables]'"
 
 
-def npz(
-    *,
-    seed: int,
-    path: str | Path,
-    fields: FieldMap | None = None,
-    exclude: Sequence[str] = (),
-    info: dict | None = None,
-    split_field: str | None = None,
-) -> DataBundle:
-    """Every array of a NumPy ``.npz`` archive is a column (``allow_pickle=False``)."""
-    file = _existing(path)
+def _read_npz(file: Path) -> dict[str, Any]:
     try:
         with np.load(file, allow_pickle=False) as archive:
-            columns = {name: archive[name] for name in archive.files}
+            return {name: archive[name] for name in archive.files}
     except ValueError as exc:
         raise SpecError(f"cannot read {file} as an .npz archive without pickles: {exc}") from None
-    return _bundle(columns, _Selection(fields, exclude, split_field), info, file)
 
 
-def pt(
-    *,
-    seed: int,
-    path: str | Path,
-    fields: FieldMap | None = None,
-    exclude: Sequence[str] = (),
-    info: dict | None = None,
-    split_field: str | None = None,
-) -> DataBundle:
-    """A ``torch.save``-d dict of tensors (split labels may be a list of strings), loaded with ``weights_only=True``."""
-    file = _existing(path)
+def _read_pt(file: Path) -> dict[str, Any]:
     try:
         content = torch.load(file, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types (UnpicklingError, RuntimeError...) for a bad file
         raise SpecError(f"cannot load {file} with torch.load(weights_only=True): {exc}") from None
     if not isinstance(content, Mapping):
         raise SpecError(f"{file} holds a {type(content).__name__}; expected a dict of tensors")
-    return _bundle(dict(content), _Selection(fields, exclude, split_field), info, file)
+    return dict(content)
 
 
-def csv(
-    *,
-    seed: int,
-    path: str | Path,
-    fields: FieldMap | None = None,
-    exclude: Sequence[str] = (),
-    info: dict | None = None,
-    split_field: str | None = None,
-) -> DataBundle:
-    """A CSV table read with ``pandas.read_csv``; every column is a column of that name."""
-    file = _existing(path)
-    table = _pandas(file).read_csv(file)
-    return _bundle(_table_columns(table), _Selection(fields, exclude, split_field, table=True), info, file)
+def _read_csv(file: Path) -> dict[str, Any]:
+    return _table_columns(_pandas(file).read_csv(file))
 
 
-def parquet(
-    *,
-    seed: int,
-    path: str | Path,
-    fields: FieldMap | None = None,
-    exclude: Sequence[str] = (),
-    info: dict | None = None,
-    split_field: str | None = None,
-) -> DataBundle:
-    """A Parquet table read with ``pandas.read_parquet`` (pyarrow engine)."""
-    file = _existing(path)
+def _read_parquet(file: Path) -> dict[str, Any]:
     try:
-        table = _pandas(file).read_parquet(file)
+        return _table_columns(_pandas(file).read_parquet(file))
     except ImportError as exc:
         raise SpecError(f"cannot read {file}: {exc}; {TABLES_HINT}") from None
-    return _bundle(_table_columns(table), _Selection(fields, exclude, split_field, table=True), info, file)
+
+
+def _loader(name: str, read: Callable[[Path], dict[str, Any]], table: bool, summary: str) -> Callable[..., DataBundle]:
+    """A dataset factory reading columns with ``read``; ``table``: refuse missing values (NaN cells)."""
+
+    def load(
+        *,
+        seed: int,
+        path: str | Path,
+        fields: FieldMap | None = None,
+        exclude: Sequence[str] = (),
+        info: dict | None = None,
+        split_field: str | None = None,
+    ) -> DataBundle:
+        file = _existing(path)
+        excluded = [exclude] if isinstance(exclude, str) else list(exclude)
+        return _bundle(read(file), fields, excluded, split_field, info, file, table)
+
+    load.__name__ = load.__qualname__ = name
+    load.__doc__ = f"{summary} See the module docstring for ``fields``, ``exclude``, ``split_field`` and ``info``."
+    return load
+
+
+npz = _loader("npz", _read_npz, False, "Every array of a NumPy ``.npz`` archive is a column (``allow_pickle=False``).")
+pt = _loader("pt", _read_pt, False, "A ``torch.save``-d dict of tensors (split labels may be a list of strings), "
+             "loaded with ``weights_only=True``.")
+csv = _loader("csv", _read_csv, True, "A CSV table read with ``pandas.read_csv``; every column is a column of that name.")
+parquet = _loader("parquet", _read_parquet, True, "A Parquet table read with ``pandas.read_parquet`` (pyarrow engine).")
 
 
 def _existing(path: str | Path) -> Path:
@@ -125,22 +110,20 @@ def _table_columns(table: Any) -> dict[str, np.ndarray]:
     return {str(name): table[name].to_numpy() for name in table.columns}
 
 
-class _Selection:
-    """What the spec asked of a file: the field map, the exclusions, the split column; ``table``: refuse NaN."""
-
-    def __init__(self, fields: FieldMap | None, exclude: Sequence[str], split_field: str | None, table: bool = False):
-        if isinstance(exclude, str):
-            exclude = [exclude]
-        self.fields, self.exclude, self.split_field, self.table = fields, list(exclude), split_field, table
-
-
-def _bundle(columns: dict[str, Any], selection: _Selection, info: dict | None, file: Path) -> DataBundle:
-    split_field = selection.split_field
+def _bundle(
+    columns: dict[str, Any],
+    fields: FieldMap | None,
+    exclude: list[str],
+    split_field: str | None,
+    info: dict | None,
+    file: Path,
+    table: bool,
+) -> DataBundle:
     labels = _split_labels(columns, split_field, file) if split_field else None
-    mapping = select_columns(list(columns), selection.fields, selection.exclude, split_field, file)
+    mapping = select_columns(list(columns), fields, exclude, split_field, file)
     info = dict(info or {})
     classes: dict[str, list[str]] = {}
-    if selection.table:
+    if table:
         _refuse_missing(columns, mapping, file)
     tensors = {name: _field(columns, source, name, file, classes) for name, source in mapping.items()}
     _check_lengths(tensors, labels, file)
