@@ -94,11 +94,13 @@ def test_no_statistic_of_val_or_test_reaches_the_standardisation() -> None:
     assert torch.allclose(changed["val"]["x"].double(), expected, rtol=1e-4)
 
 
-def test_standardize_refuses_unknown_and_integer_fields_and_keeps_constant_columns_finite() -> None:
+def test_standardize_refuses_unknown_fields_scales_integer_ones_and_keeps_constant_columns_finite() -> None:
     with pytest.raises(SpecError, match="no field 'z'"):
         split_data(_bundle(), _data(standardize=["z"]))
-    with pytest.raises(SpecError, match="not floating point"):
-        split_data(_bundle(), _data(standardize=["target"]))
+    counts = split_data(_bundle(), _data(standardize=["row"]))  # integer column: z-scored as float32
+    raw = split_fields(_bundle(), FRACTIONS, 0)
+    expected = StandardScaler().fit(raw["train"]["row"][:, None].double().numpy()).transform(raw["test"]["row"][:, None].double().numpy())
+    assert counts["test"]["row"].dtype == torch.float32 and np.allclose(counts["test"]["row"].numpy(), expected[:, 0], atol=1e-5)
     bundle = _bundle()
     bundle.fields["x"][:, 2] = 7.0
     out = split_data(bundle, _data(standardize=True))

@@ -2,7 +2,7 @@
 field), then fields standardised with statistics of the train split only.
 
 ``[data] stratify`` names the label field whose classes are each split in the declared fractions;
-``[data] standardize`` names float fields z-scored per column, ``(x - mean_train) / std_train``,
+``[data] standardize`` names fields z-scored per column (integer columns become float32), ``(x - mean_train) / std_train``,
 so that no statistic of the validation or test rows reaches training.
 """
 
@@ -102,6 +102,11 @@ def standard_scale(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return mean.to(x.dtype), std.to(x.dtype)
 
 
+def _floating(values: torch.Tensor) -> torch.Tensor:
+    """Integer or boolean columns (counts, flags) as float32: their z-scores are real numbers."""
+    return values if values.is_floating_point() else values.to(torch.float32)
+
+
 def standardize(splits: dict[str, Fields], names: list[str]) -> dict[str, Fields]:
     """Every split with ``names`` z-scored by the train split's statistics (other splits never consulted)."""
     if not names:
@@ -111,10 +116,8 @@ def standardize(splits: dict[str, Fields], names: list[str]) -> dict[str, Fields
     for name in names:
         if name not in train:
             raise SpecError(f"[data] standardize: no field '{name}'{did_you_mean(name, train)}; fields: {', '.join(train)}")
-        if not train[name].is_floating_point():
-            raise SpecError(f"[data] standardize: field '{name}' is not floating point ({train[name].dtype})")
-        mean, std = standard_scale(train[name])
+        mean, std = standard_scale(_floating(train[name]))
         for fields in out.values():
             if name in fields:
-                fields[name] = (fields[name] - mean) / std
+                fields[name] = (_floating(fields[name]) - mean) / std
     return out

@@ -39,7 +39,7 @@ class Data(Strict):
         False, description="Label field whose classes are each split in the fractions (true: 'target')."
     )
     standardize: Union[bool, list[str]] = Field(
-        False, description="Float fields z-scored with train-split statistics only (true: ['x'])."
+        False, description="Fields z-scored per column with train-split statistics only (true: ['x'])."
     )
 
     @field_validator("splits")
