@@ -94,11 +94,11 @@ def test_table_without_fields_makes_every_numeric_column_a_field(tmp_path):
     assert bundle.fields["u"].tolist() == [1.5, 2.5] and bundle.fields["v"].tolist() == [3, 4]
 
 
-def test_text_column_is_a_spec_error(tmp_path):
+def test_text_column_stacked_with_others_is_a_spec_error(tmp_path):
     path = tmp_path / "table.csv"
     pd.DataFrame({"u": [1.5, 2.5], "name": ["a", "b"]}).to_csv(path, index=False)
-    with pytest.raises(SpecError, match="column 'name'.*not numeric"):
-        csv(seed=0, path=path)
+    with pytest.raises(SpecError, match="column 'name'.*holds text; exclude it"):
+        csv(seed=0, path=path, fields={"x": ["u", "name"]})
 
 
 def test_missing_file_names_the_path(tmp_path):

@@ -40,6 +40,9 @@ SAMPLE_INPUTS: dict[str, Callable[[], dict[str, torch.Tensor]]] = {
     "asymmetric_focal": lambda: {"logits": _float(N), "target": _binary(N)},
     "calibrated_focal": lambda: {"logits": _float(N), "target": _binary(N)},
     "mse": lambda: {"preds": _float(N, D), "target": _float(N, D)},
+    "mae": lambda: {"preds": _float(N, D), "target": _float(N, D), "sample_weight": _float(N).abs()},
+    "huber_loss": lambda: {"preds": 3 * _float(N), "target": _float(N)},
+    "cross_entropy": lambda: {"logits": _float(N, 5), "target": _labels(5, N), "sample_weight": _float(N).abs()},
     "cosine": lambda: {"preds": _float(N, D), "target": _float(N, D)},
     "weighted_mse": lambda: {"preds": _float(N, D), "target": _labels(3, N, D)},
     "directional": lambda: {"preds": _float(N, D), "target": _float(N, D), "last": _float(N, D)},
@@ -68,16 +71,15 @@ def test_every_registered_loss_has_a_sample(registry: Registry) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_INPUTS))
-def test_declared_inputs_are_the_required_parameters(registry: Registry, name: str) -> None:
+def test_declared_inputs_are_the_required_parameters_and_optional_weights(registry: Registry, name: str) -> None:
     component = registry.get("loss", name)
     function = component.load()
     assert component.summary and function.__doc__
-    required = [
-        parameter.name
-        for parameter in inspect.signature(function).parameters.values()
-        if parameter.default is parameter.empty
-    ]
-    assert required == [*component.inputs, *PARAMS_A_SPEC_MUST_GIVE.get(name, {})]
+    parameters = inspect.signature(function).parameters
+    required = [p.name for p in parameters.values() if p.default is p.empty]
+    optional = [n for n in component.inputs if parameters[n].default is not parameters[n].empty]
+    assert optional in ([], ["sample_weight"]) and all(parameters[n].default is None for n in optional)
+    assert required == [*(n for n in component.inputs if n not in optional), *PARAMS_A_SPEC_MUST_GIVE.get(name, {})]
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_INPUTS))

@@ -34,7 +34,7 @@ def test_every_registered_metric_loads_and_declares_its_direction(registry: Regi
 
 def test_expected_directions(registry: Registry) -> None:
     lower = {name for name in registry.names("metric") if not registry.get("metric", name).higher_is_better}
-    assert lower == {"mae", "mse", "hedging", "ece", "percentile", "overlap"}
+    assert lower == {"mae", "mse", "rmse", "log_loss", "hedging", "ece", "percentile", "overlap"}
 
 
 def test_auc_is_auroc(registry: Registry) -> None:

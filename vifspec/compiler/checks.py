@@ -82,6 +82,10 @@ def _check_monitors(spec: Spec, source: Any, produced: dict[str, set[str]]) -> I
     if spec.train is not None and spec.train.early_stopping is not None:
         monitors.append((spec.train.early_stopping.monitor, ("train", "early_stopping", "monitor")))
     monitors += [(g.monitor, ("guards", "collapse", i, "monitor")) for i, g in enumerate(spec.guards.collapse)]
+    schedule = spec.train.schedule if spec.train is not None else None
+    if schedule is not None and schedule.name == "plateau":  # default: the early-stopping monitor, else val.loss
+        default = spec.train.early_stopping.monitor if spec.train.early_stopping else "val.loss"
+        monitors.append((schedule.monitor or default, ("train", "schedule", "monitor" if schedule.monitor else "name")))
     for monitor, at in monitors:
         split, _, metric = monitor.partition(".")
         problem = _missing_metric(split, metric, produced, per_epoch=True)

@@ -24,6 +24,7 @@ from vifspec.compiler.plan import Plan, criteria_hash, criteria_snapshot
 from vifspec.errors import TrainingCrash
 from vifspec.executor.evaluate import bind_metrics, evaluate
 from vifspec.executor.guards import EarlyStopper, GuardState
+from vifspec.executor.optim import LrSchedule, autocast, build_optimizer, clip_gradients
 from vifspec.executor.tracking import tracked_stats
 from vifspec.prepare.bindings import Scope
 from vifspec.prepare.data import batches, build_model
@@ -75,7 +76,8 @@ def run_plan(
 def _train(prepared: Prepared, record: RunRecord, run_dir: Path, say: Say) -> None:
     plan, model, train = prepared.plan, prepared.model, prepared.train
     cfg = plan.spec.train
-    optimizer = _optimizer(model, cfg.optimizer)
+    optimizer = build_optimizer(model, cfg.optimizer)
+    schedule = LrSchedule.for_train(optimizer, cfg, train, plan.facts)
     shuffle = torch.Generator().manual_seed(plan.seed)
     stopper = EarlyStopper(cfg.early_stopping, plan.facts)
     guards = GuardState(plan.spec.guards, plan.facts)
@@ -87,16 +89,17 @@ def _train(prepared: Prepared, record: RunRecord, run_dir: Path, say: Say) -> No
         model.train()
         weights = prepared.loss_mix.weights(epoch)
         sums: dict[str, torch.Tensor] = {}
-        steps = 0
+        steps, lr = 0, schedule.lr
         for batch in batches(train, cfg.batch_size, shuffle):
-            outputs = model(batch)
-            total, raw = prepared.loss_mix(Scope(outputs, batch, model, train), weights)
+            with autocast(prepared.device, cfg.autocast):
+                outputs = model(batch)
+                total, raw = prepared.loss_mix(Scope(outputs, batch, model, train), weights)
             optimizer.zero_grad(set_to_none=True)
             if total.requires_grad:
                 total.backward()
-                if cfg.grad_clip:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                clip_gradients(optimizer, cfg.grad_clip)
                 optimizer.step()
+                schedule.after_step()
             for name, value in {"__total__": total.detach(), **raw}.items():
                 sums[name] = sums[name] + value if name in sums else value
             steps += 1
@@ -107,12 +110,14 @@ def _train(prepared: Prepared, record: RunRecord, run_dir: Path, say: Say) -> No
         entry = Epoch(
             epoch=epoch,
             seconds=round(time.perf_counter() - started, 4),
+            lr=lr,
             train=_train_entry(means, weights),
             val=val,
             track=tracked_stats(plan.spec.track, model, val_outputs),
         )
         record.history.append(entry)
         say(_progress_line(plan, entry, stopper))
+        schedule.after_epoch(epoch, val)
 
         stop = guards.check(epoch, entry)
         if stop is None and stopper.update(epoch, val, model):
@@ -175,14 +180,6 @@ def _train_entry(means: dict[str, float], weights: dict[str, float]) -> TrainEnt
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
-
-
-def _optimizer(model: torch.nn.Module, cfg: Any) -> torch.optim.Optimizer:
-    params = [p for p in model.parameters() if p.requires_grad]
-    if cfg.name == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    cls = torch.optim.AdamW if cfg.name == "adamw" else torch.optim.Adam
-    return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
 def model_info(model: torch.nn.Module, name: str, train: dict[str, torch.Tensor]) -> ModelInfo:

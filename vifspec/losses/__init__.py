@@ -25,7 +25,8 @@ _MODULES = {
         "coral_predict", "corn_predict", "class_probs_coral", "class_probs_corn",
     ),
     "binary": ("bce", "label_smoothing_bce", "focal_loss", "focal", "asymmetric_focal_loss", "calibrated_focal"),
-    "regression": ("mse", "cosine", "weighted_mse", "directional"),
+    "classification": ("cross_entropy",),
+    "regression": ("mse", "mae", "huber_loss", "cosine", "weighted_mse", "directional"),
     "contrastive": ("info_nce",),
     "regularisers": ("entropy_reg", "prob_variance_reg", "variance_floor", "skill_contrastive", "beta_spread"),
 }
@@ -33,16 +34,24 @@ _EXPORTS = {name: module for module, names in _MODULES.items() for name in names
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)
 
-# registry name -> (module:function, declared data inputs, summary)
+# registry name -> (module:function, declared data inputs, summary). An input the function gives a
+# default (``sample_weight``) is optional: it is read only when the spec binds it.
+_WEIGHTED = ("preds", "target", "sample_weight")
 LOSSES: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "bce": ("binary:bce", ("logits", "target"), "binary cross-entropy on logits"),
+    "bce": ("binary:bce", ("logits", "target", "sample_weight"), "binary cross-entropy on logits"),
+    "cross_entropy": (
+        "classification:cross_entropy", ("logits", "target", "sample_weight"),
+        "softmax cross-entropy, label smoothing, class weights",
+    ),
     "label_smoothing_bce": ("binary:label_smoothing_bce", ("logits", "target"), "BCE with targets smoothed to 1/2"),
     "focal": ("binary:focal", ("logits", "target"), "sigmoid focal loss (Lin et al. 2017)"),
     "asymmetric_focal": (
         "binary:asymmetric_focal_loss", ("logits", "target"), "asymmetric loss, ASL (Ridnik et al. 2021)"
     ),
     "calibrated_focal": ("binary:calibrated_focal", ("logits", "target"), "focal loss + (mean p - mean y)^2"),
-    "mse": ("regression:mse", ("preds", "target"), "mean squared error"),
+    "mse": ("regression:mse", _WEIGHTED, "mean squared error"),
+    "mae": ("regression:mae", _WEIGHTED, "mean absolute error (L1)"),
+    "huber_loss": ("regression:huber_loss", _WEIGHTED, "Huber loss (smooth L1 with threshold delta)"),
     "cosine": ("regression:cosine", ("preds", "target"), "1 - mean cosine similarity"),
     "weighted_mse": ("regression:weighted_mse", ("preds", "target"), "MSE with non-neutral classes weighted by scale"),
     "directional": ("regression:directional", ("preds", "target", "last"), "hinge: closer to target than to last"),

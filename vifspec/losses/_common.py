@@ -23,6 +23,21 @@ def reduce_loss(values: Tensor, reduction: str | None) -> Tensor:
     raise ValueError(f"invalid reduction {reduction!r}; expected one of {REDUCTIONS}")
 
 
+def weighted_mean(values: Tensor, sample_weight: Tensor | None) -> Tensor:
+    """Mean of per-element losses; with ``sample_weight`` [N] (one weight per row of the leading
+    dimension), the weighted mean of the rows' means: ``sum_i w_i l_i / sum_i w_i``.
+
+    Integer weights count a row that many times (scikit-learn's ``sample_weight`` convention).
+    """
+    if sample_weight is None:
+        return values.mean()
+    weight = float_like(sample_weight, values).reshape(-1)
+    rows = values.reshape(values.shape[0], -1).mean(1) if values.dim() else values.reshape(1)
+    if weight.shape != rows.shape:
+        raise ValueError(f"sample_weight has {weight.numel()} entries for {rows.numel()} rows; give one weight per row")
+    return (weight * rows).sum() / weight.sum()
+
+
 def check_same_shape(first: Tensor, second: Tensor, names: tuple[str, str]) -> None:
     """Refuse silent broadcasting, e.g. logits ``[N, 1]`` against a target ``[N]``."""
     if first.shape != second.shape:

@@ -10,19 +10,23 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from vifspec.losses._common import check_same_shape, float_like, reduce_loss
+from vifspec.losses._common import check_same_shape, float_like, reduce_loss, weighted_mean
 
 
-def bce(logits: Tensor, target: Tensor, pos_weight: float | list[float] | None = None) -> Tensor:
+def bce(
+    logits: Tensor, target: Tensor, pos_weight: float | list[float] | None = None, sample_weight: Tensor | None = None
+) -> Tensor:
     """Binary cross-entropy on logits, mean over elements.
 
     ``L = -mean[w_pos y log s(z) + (1 - y) log(1 - s(z))]`` with ``s`` the sigmoid and ``w_pos`` the
-    optional weight of positives (a number, or one per last-dimension column).
+    optional weight of positives (a number, or one per last-dimension column). An optional
+    ``sample_weight`` [N] (a bound batch field) weights the rows: ``sum_i w_i l_i / sum_i w_i``.
     Reference: ``torch.nn.functional.binary_cross_entropy_with_logits``.
     """
     check_same_shape(logits, target, ("logits", "target"))
     weight = None if pos_weight is None else torch.as_tensor(pos_weight, dtype=logits.dtype, device=logits.device)
-    return F.binary_cross_entropy_with_logits(logits, float_like(target, logits), pos_weight=weight)
+    losses = F.binary_cross_entropy_with_logits(logits, float_like(target, logits), pos_weight=weight, reduction="none")
+    return weighted_mean(losses, sample_weight)
 
 
 def label_smoothing_bce(logits: Tensor, target: Tensor, epsilon: float = 0.1) -> Tensor:

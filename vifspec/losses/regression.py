@@ -1,4 +1,9 @@
-"""Regression and vector-prediction losses: MSE, cosine distance, neutral-aware weighted MSE, directional margin."""
+"""Regression and vector-prediction losses: MSE, MAE, Huber, cosine distance, neutral-aware weighted MSE,
+directional margin.
+
+``mse``, ``mae`` and ``huber_loss`` take an optional ``sample_weight`` [N] (a batch field bound in
+the spec): the loss is then ``sum_i w_i l_i / sum_i w_i`` over rows (see ``weighted_mean``).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,32 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from vifspec.losses._common import check_same_shape, float_like
+from vifspec.losses._common import check_same_shape, float_like, weighted_mean
 
 
-def mse(preds: Tensor, target: Tensor) -> Tensor:
+def mse(preds: Tensor, target: Tensor, sample_weight: Tensor | None = None) -> Tensor:
     """Mean squared error ``mean((p - y)^2)`` over all elements. Reference: ``torch.nn.functional.mse_loss``."""
     check_same_shape(preds, target, ("preds", "target"))
-    return F.mse_loss(preds, float_like(target, preds))
+    return weighted_mean(F.mse_loss(preds, float_like(target, preds), reduction="none"), sample_weight)
+
+
+def mae(preds: Tensor, target: Tensor, sample_weight: Tensor | None = None) -> Tensor:
+    """Mean absolute error ``mean(|p - y|)`` over all elements (L1 loss; its minimiser is the median).
+
+    Reference: ``torch.nn.functional.l1_loss``; scikit-learn ``mean_absolute_error``.
+    """
+    check_same_shape(preds, target, ("preds", "target"))
+    return weighted_mean(F.l1_loss(preds, float_like(target, preds), reduction="none"), sample_weight)
+
+
+def huber_loss(preds: Tensor, target: Tensor, delta: float = 1.0, sample_weight: Tensor | None = None) -> Tensor:
+    """Huber loss: ``0.5 e^2`` for ``|e| <= delta``, else ``delta (|e| - 0.5 delta)``, ``e = p - y``; mean.
+
+    Quadratic near zero, linear for outliers. Reference: Huber (1964), "Robust Estimation of a
+    Location Parameter", Ann. Math. Statist.; ``torch.nn.functional.huber_loss``.
+    """
+    check_same_shape(preds, target, ("preds", "target"))
+    return weighted_mean(F.huber_loss(preds, float_like(target, preds), reduction="none", delta=delta), sample_weight)
 
 
 def cosine(preds: Tensor, target: Tensor) -> Tensor:

@@ -11,10 +11,13 @@ from typing import Any, NamedTuple
 from vifspec._lazy import lazy_exports
 
 _MODULES = {
-    "ordinal": ("accuracy", "mae", "mse", "qwk", "qwk_per_dim", "class_recall", "minority_recall", "hedging"),
+    "ordinal": (
+        "accuracy", "macro_f1", "mae", "mse", "qwk", "qwk_per_dim", "class_recall", "minority_recall", "hedging",
+    ),
+    "regression": ("r2", "rmse"),
     "correlation": ("pearson", "spearman"),
     "binary": ("auroc", "precision", "recall", "score_spread"),
-    "confidence": ("calibration", "ece"),
+    "confidence": ("calibration", "ece", "log_loss"),
     "distribution": ("mean_value", "dispersion_std", "dispersion_cv", "group_cv", "conditional_ratio", "percentile"),
     "sequence": ("mean_cosine", "offset_margin", "cosine_drop", "bins_delta"),
     "retrieval": ("recall_at_k", "contain_at_k", "overlap"),
@@ -48,14 +51,17 @@ _COLLAPSE = {"title": "Probability collapse", "below": 0.05,
              "text": "predictions are clustered in a narrow band and carry little ranking signal"}
 
 _ENTRIES = (
-    _Entry("accuracy", "ordinal:accuracy", _PAIR, True, "share of exact label matches", RATE),
+    _Entry("accuracy", "ordinal:accuracy", _PAIR, True, "share of exact label matches (class scores: their argmax)", RATE),
+    _Entry("macro_f1", "ordinal:macro_f1", _PAIR, True, "unweighted mean of per-class F1", RATE),
     _Entry("mae", "ordinal:mae", _PAIR, False, "mean absolute error"),
     _Entry("mse", "ordinal:mse", _PAIR, False, "mean squared error"),
     _Entry("qwk", "ordinal:qwk", _PAIR, True, "quadratic weighted kappa of ordinal labels"),
     _Entry("qwk_per_dim", "ordinal:qwk_per_dim", _PAIR, True, "QWK per column of [N, D] labels, plus their mean"),
-    _Entry("class_recall", "ordinal:class_recall", _PAIR, True, "recall of the class `cls` (e.g. -1 recall)", RATE),
+    _Entry("class_recall", "ordinal:class_recall", _PAIR, True, "recall of the class `cls` (e.g. -1 recall), or of each class", RATE),
     _Entry("minority_recall", "ordinal:minority_recall", _PAIR, True, "mean recall over all but the majority class", RATE),
     _Entry("hedging", "ordinal:hedging", ("preds",), False, "share of predictions equal to the neutral class", RATE),
+    _Entry("r2", "regression:r2", _PAIR, True, "coefficient of determination R^2"),
+    _Entry("rmse", "regression:rmse", _PAIR, False, "root mean squared error"),
     _Entry("pearson", "correlation:pearson", _PAIR, True, "Pearson correlation"),
     _Entry("spearman", "correlation:spearman", _PAIR, True, "Spearman rank correlation (average ranks for ties)"),
     _Entry("auc", "binary:auroc", _SCORED, True, "area under the ROC curve (scores or logits)"),
@@ -65,6 +71,7 @@ _ENTRIES = (
            diagnostic=True, alert=_COLLAPSE),
     _Entry("calibration", "confidence:calibration", _CALIBRATION, True, "rank correlation of uncertainty and error"),
     _Entry("ece", "confidence:ece", _CALIBRATION, False, "expected calibration error (uniform bins, L1)"),
+    _Entry("log_loss", "confidence:log_loss", _CALIBRATION, False, "log loss (cross-entropy) of probabilities"),
     _Entry("mean_value", "distribution:mean_value", ("x",), True, "mean of an output"),
     _Entry("dispersion_std", "distribution:dispersion_std", ("x",), True, "population standard deviation"),
     _Entry("dispersion_cv", "distribution:dispersion_cv", ("x",), True, "coefficient of variation std/|mean|"),

@@ -48,6 +48,21 @@ def as_labels(x: Any, device: torch.device | None = None) -> torch.Tensor:
     return tensor.to(torch.int64)
 
 
+def as_class_labels(preds: Any, target: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Predicted and true class labels, flattened to 1-D (see :func:`as_pair`).
+
+    ``preds`` holding one more axis than ``target`` with at least two entries (class scores
+    ``[..., C]``: logits or probabilities, column ``k`` for label ``k``) become their argmax;
+    otherwise ``preds`` are labels (floats rounded half to even, so probabilities of the positive
+    class of a binary problem mean ``p > 0.5``).
+    """
+    scores = as_tensor(preds, common_device(preds, target))
+    t = as_tensor(target, scores.device)
+    if scores.ndim == t.ndim + 1 and scores.shape[:-1] == t.shape and scores.shape[-1] >= 2:
+        scores = scores.argmax(-1)
+    return as_pair(scores, t, as_labels)
+
+
 def as_pair(preds: Any, target: Any, convert: Callable[..., torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     """Convert two same-sized inputs onto the device of the first tensor, flattened to 1-D."""
     p = convert(preds, common_device(preds, target))

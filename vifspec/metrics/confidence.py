@@ -1,4 +1,4 @@
-"""Calibration of predicted class probabilities.
+"""Quality of predicted class probabilities: log loss and calibration.
 
 ``probs`` is either ``[..., K]`` class probabilities with ``target`` of shape ``[...]`` holding
 labels ``first_label .. first_label + K - 1`` (column ``k`` is label ``first_label + k``; use
@@ -80,3 +80,22 @@ def ece(probs: Any, target: Any, n_bins: int = 15, first_label: int = 0) -> floa
     gap = torch.zeros(n_bins, dtype=float_dtype(p.device), device=p.device)
     gap.index_add_(0, bins, correct - confidence)
     return to_float(gap.abs().sum() / confidence.numel())
+
+
+def log_loss(probs: Any, target: Any, first_label: int = 0) -> float:
+    """Log loss (cross-entropy) of predicted probabilities: ``-mean_i log p_i[y_i]``.
+
+    Probabilities are clipped to ``[eps, 1 - eps]`` (``eps`` the machine epsilon of float64) and
+    not renormalised. Binary (one probability per sample): ``p_i[y_i]`` is ``p_i`` for a
+    positive and ``1 - p_i`` otherwise. Bind probabilities (``softmax`` / ``sigmoid`` of logits).
+    Reference: scikit-learn ``log_loss``; Bishop (2006), PRML p. 209. Lower is better.
+    """
+    p, t, binary = _probabilities(probs, target)
+    if binary:
+        p, t, first_label = torch.stack([1 - p, p], dim=1), t.long(), 0
+    index = t - first_label
+    if index.numel() and not bool(((index >= 0) & (index < p.shape[1])).all()):
+        raise ValueError(f"log_loss: target labels must lie in {first_label}..{first_label + p.shape[1] - 1}")
+    eps = torch.finfo(p.dtype).eps
+    likelihood = p.gather(1, index[:, None]).squeeze(1).clamp(eps, 1 - eps)
+    return to_float(-likelihood.log().mean())

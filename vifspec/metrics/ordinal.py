@@ -1,9 +1,11 @@
-"""Metrics of predicted class labels against true labels (ordinal critics, seed 000).
+"""Metrics of predicted class labels against true labels: ordinal critics (seed 000) and any classifier.
 
 ``preds`` and ``target`` hold class labels, any integers (``0..K-1`` or ``-1/0/+1``), of any
 shape; they are flattened (except in :func:`qwk_per_dim`). Floating predictions, e.g. from a
 regressor, are rounded to the nearest integer label (half to even) by the label metrics;
-:func:`mae` and :func:`mse` use the values as given.
+:func:`mae` and :func:`mse` use the values as given. :func:`accuracy`, :func:`macro_f1`,
+:func:`class_recall` and :func:`minority_recall` also take class scores ``[..., C]`` (logits or
+probabilities of labels ``0..C-1``) against labels ``[...]``, scored by their argmax.
 """
 
 from __future__ import annotations
@@ -12,16 +14,44 @@ from typing import Any, Sequence
 
 import torch
 
-from vifspec.metrics._common import as_float, as_labels, as_pair, common_device, float_dtype, share, to_float
+from vifspec.metrics._common import (
+    as_class_labels,
+    as_float,
+    as_labels,
+    as_pair,
+    common_device,
+    float_dtype,
+    share,
+    to_float,
+)
 
 
 def accuracy(preds: Any, target: Any) -> float:
-    """Share of exact matches: ``mean(preds == target)``.
+    """Share of exact matches: ``mean(preds == target)``; class scores ``[N, C]`` count their argmax.
 
+    One function serves predicted labels (ordinal critics, rounded regressor outputs) and class
+    scores (a multi-class classifier's logits or probabilities): the shapes tell them apart.
     Reference: scikit-learn ``accuracy_score``. Higher is better.
     """
-    p, t = as_pair(preds, target, as_labels)
+    p, t = as_class_labels(preds, target)
     return to_float(share(p == t))
+
+
+def macro_f1(preds: Any, target: Any) -> float:
+    """Macro-averaged F1: the unweighted mean over classes of ``F1_c = 2 TP_c / (2 TP_c + FP_c + FN_c)``.
+
+    The classes are those occurring in ``target`` or in the predictions (scikit-learn's default
+    ``labels``); class scores ``[N, C]`` count their argmax. A class never predicted scores 0.
+    Reference: scikit-learn ``f1_score(average="macro")``. Higher is better.
+    """
+    p, t = as_class_labels(preds, target)
+    labels, inverse = torch.unique(torch.cat([p, t]), return_inverse=True)
+    predicted, actual = inverse[: p.numel()], inverse[p.numel():]
+    classes = labels.numel()
+    dtype = float_dtype(p.device)
+    hits = torch.bincount(actual[p == t], minlength=classes).to(dtype)
+    counts = torch.bincount(predicted, minlength=classes) + torch.bincount(actual, minlength=classes)
+    return to_float((2 * hits / counts.to(dtype)).mean())
 
 
 def mae(preds: Any, target: Any) -> float:
@@ -91,7 +121,7 @@ def qwk_per_dim(preds: Any, target: Any, names: Sequence[str] | None = None) -> 
 
 def _class_recalls(preds: Any, target: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Classes present in ``target`` (sorted), their counts and the recall of each."""
-    p, t = as_pair(preds, target, as_labels)
+    p, t = as_class_labels(preds, target)
     classes, inverse, counts = torch.unique(t, sorted=True, return_inverse=True, return_counts=True)
     dtype = float_dtype(p.device)
     hits = torch.zeros(classes.numel(), dtype=dtype, device=p.device)
@@ -99,14 +129,19 @@ def _class_recalls(preds: Any, target: Any) -> tuple[torch.Tensor, torch.Tensor,
     return classes, counts, hits / counts
 
 
-def class_recall(preds: Any, target: Any, cls: int) -> float:
-    """Recall of one class: ``#(preds == cls and target == cls) / #(target == cls)``.
+def class_recall(preds: Any, target: Any, cls: int | None = None) -> float | dict[str, float]:
+    """Recall of one class: ``#(preds == cls and target == cls) / #(target == cls)``; or of every class.
 
-    The "-1 recall" of seed 000 is ``class_recall`` with ``cls = -1``.
+    The "-1 recall" of seed 000 is ``class_recall`` with ``cls = -1``. Without ``cls``: a table
+    ``{label: recall}`` over the classes occurring in ``target`` (reported as ``NAME.<label>``,
+    e.g. ``class_recall.2``). Class scores ``[N, C]`` count their argmax.
     NaN when ``cls`` does not occur in ``target``. Reference: scikit-learn ``recall_score``
-    with ``labels=[cls], average=None``. Higher is better.
+    with ``labels=[cls]`` (or all classes), ``average=None``. Higher is better.
     """
-    p, t = as_pair(preds, target, as_labels)
+    if cls is None:
+        classes, _, recalls = _class_recalls(preds, target)
+        return {str(label): value for label, value in zip(classes.tolist(), recalls.tolist())}
+    p, t = as_class_labels(preds, target)
     relevant = t == cls
     dtype = float_dtype(p.device)
     return to_float(((p == t) & relevant).sum().to(dtype) / relevant.sum())

@@ -10,7 +10,7 @@ import importlib
 
 from vifspec.registry import Registry
 
-PROGRAMS = ("kt", "ordinal", "tabular", "vectors", "retrieval")
+PROGRAMS = ("kt", "ordinal", "tabular", "vectors", "retrieval", "general")
 
 
 def register(registry: Registry) -> None:

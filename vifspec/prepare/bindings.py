@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
 
 import torch
@@ -50,9 +52,12 @@ def call_bound(
 ) -> Any:
     """Call ``fn`` with each declared input looked up in ``scope`` (by its binding, or its own name).
 
-    ``table`` (e.g. ``("loss", "bce")``) names the spec table, for the error when a name is missing.
+    A declared input that ``fn`` gives a default (``sample_weight=None``) is optional: it is looked
+    up only when bound. ``table`` (e.g. ``("loss", "bce")``) names the spec table, for the error
+    when a name is missing.
     """
-    names = {**{name: name for name in declared}, **bindings}
+    optional = _optional_parameters(fn)
+    names = {**{name: name for name in declared if name not in optional}, **bindings}
     kwargs = {}
     for arg, bound in names.items():
         try:
@@ -60,3 +65,13 @@ def call_bound(
         except KeyError:
             raise BindingError(table + ("inputs", arg), bound, scope.names()) from None
     return fn(**kwargs, **params)
+
+
+@functools.lru_cache(maxsize=None)
+def _optional_parameters(fn: Any) -> frozenset[str]:
+    """The parameters of ``fn`` that have a default value (none when it has no signature)."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(p.name for p in parameters if p.default is not p.empty)

@@ -34,9 +34,9 @@ def load_bundle(data: Data, spec_path: str, registry: Registry) -> DataBundle:
 def split_fields(bundle: DataBundle, fractions: dict[str, float], seed: int) -> dict[str, Fields]:
     """The bundle's own splits, or a seeded random partition of its fields by ``fractions``."""
     if bundle.splits is not None:
-        return {name: _as_tensors(fields) for name, fields in bundle.splits.items()}
-    fields = _as_tensors(bundle.fields or {})
-    n = _length(fields)
+        return {name: as_fields(fields) for name, fields in bundle.splits.items()}
+    fields = as_fields(bundle.fields or {})
+    n = num_rows(fields)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     out: dict[str, Fields] = {}
     start = 0
@@ -55,7 +55,7 @@ def to_device(splits: dict[str, Fields], device: torch.device) -> dict[str, Fiel
 
 def batches(fields: Fields, batch_size: int, generator: torch.Generator | None = None) -> Iterator[Fields]:
     """Index batches over in-memory fields (shuffled when a generator is given); no host sync."""
-    n = _length(fields)
+    n = num_rows(fields)
     device = next(iter(fields.values())).device
     if generator is None:
         order = None
@@ -111,11 +111,11 @@ def check_call(table: tuple[str, ...], factory: Any, **kwargs: Any) -> None:
         raise ParamsError(problems)
 
 
-def _as_tensors(fields: dict[str, Any]) -> Fields:
+def as_fields(fields: dict[str, Any]) -> Fields:
     return {k: v if isinstance(v, torch.Tensor) else torch.as_tensor(v) for k, v in fields.items()}
 
 
-def _length(fields: Fields) -> int:
+def num_rows(fields: Fields) -> int:
     lengths = {k: v.shape[0] for k, v in fields.items() if v.dim() > 0}
     if not lengths:
         raise SpecError("the dataset has no fields")

@@ -22,7 +22,8 @@ from vifspec.errors import Problem, SpecError, did_you_mean
 from vifspec.executor.evaluate import BoundMetric, bind_metrics
 from vifspec.executor.lossmix import LossMix
 from vifspec.prepare.bindings import BindingError, Scope
-from vifspec.prepare.data import Fields, ParamsError, build_model, load_bundle, split_fields, to_device
+from vifspec.prepare.data import Fields, ParamsError, build_model, load_bundle, to_device
+from vifspec.prepare.splits import split_data
 from vifspec.prepare.device import resolve_device
 from vifspec.registry import Registry
 from vifspec.spec.source import Source, read_source
@@ -75,13 +76,16 @@ def prepare(plan: Plan, registry: Registry, device: str | None = None) -> Prepar
         torch.set_num_threads(spec.train.threads)
     bundle = _guarded(problems, ("data", "source"), lambda: load_bundle(spec.data, plan.spec_path, registry), "dataset", spec.data.source)
     problems.raise_if_any()
-    splits = to_device(split_fields(bundle, spec.data.splits, spec.data.seed), torch_device)
+    splits = _guarded(problems, ("data",), lambda: to_device(split_data(bundle, spec.data), torch_device), "dataset", spec.data.source)
+    problems.raise_if_any()
     _check_splits(spec, splits, problems)
     model = _guarded(problems, ("model", "name"), lambda: _build(plan, registry, bundle), "model", spec.model.name)
     loss_mix = _guarded(problems, ("loss",), lambda: LossMix(spec.loss, registry), "loss", "mix")
     metrics = {split: bind_metrics(names, spec.metric, registry) for split, names in spec.metrics.items() if split in splits}
     problems.raise_if_any()
     model = model.to(torch_device)
+    if hasattr(model, "fit"):  # statistics of the train split (input scaling), never of val/test
+        model.fit(splits["train"])
     _probe(model, splits, loss_mix, metrics, spec, problems)
     problems.raise_if_any()
     return Prepared(plan, torch_device, bundle, splits, model, loss_mix, metrics)

@@ -17,8 +17,8 @@ __getattr__ = lazy_exports(__name__, {name: "loaders" for name in FORMATS})
 _SUMMARIES = {
     "npz": "NumPy .npz archive: every array a field (no pickles).",
     "pt": "PyTorch file holding a dict of tensors (torch.load with weights_only=True).",
-    "csv": "CSV table via pandas; fields map names to one column or a list of columns.",
-    "parquet": "Parquet table via pandas/pyarrow; fields map names to one column or a list of columns.",
+    "csv": "CSV table via pandas; fields map names to columns, globs ('*') or lists, minus exclude; text targets -> class ids.",
+    "parquet": "Parquet table via pandas/pyarrow; fields, globs and exclude as for csv.",
 }
 
 

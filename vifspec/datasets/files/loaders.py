@@ -1,80 +1,94 @@
-"""Datasets read from files: ``(*, seed, path, fields=None, info=None, split_field=None) -> DataBundle``.
+"""Datasets read from files: ``(*, seed, path, fields=None, exclude=(), info=None, split_field=None) -> DataBundle``.
 
 A file is read into named *columns* (an npz array, a pt tensor, a table column). Then:
 
-- ``fields`` (optional) maps a field name to one column, or to a list of columns stacked side by
-  side into [N, k] (each column flattened to [N, -1] first); without it every column is a field.
+- ``fields`` (optional) maps a field name to a column, a glob pattern (``x = "*"``) or a list of
+  both; several columns are stacked side by side into [N, k] (each flattened to [N, -1] first).
+  Without it every column is a field. See :mod:`vifspec.datasets.files.columns` for the rules.
+- ``exclude`` (optional) lists columns (names or patterns) that no pattern selects, e.g. ``["id"]``.
 - ``split_field`` (optional) names a column of split labels (``"train"``, ``"val"``, ``"test"``,
   ``"ood"``...): the rows are grouped by label into ``DataBundle.splits``; otherwise the bundle has
   ``fields`` and the spec splits it.
 - ``info`` is passed to the model factory; ``input_dim`` is filled in from a 2-d field ``x`` if absent.
 
-Floating-point columns become float32 tensors, integers int64, booleans bool. ``seed`` is accepted
-for the dataset protocol; reading a file is deterministic.
+Floating-point columns become float32 tensors, integers int64, booleans bool. A one-column field
+of text (category names, e.g. ``"setosa"``) becomes class ids ``0..K-1`` in sorted order of the
+names; ``info["classes"]`` keeps ``{field: [name of id 0, name of id 1, ...]}`` and, for the field
+``target``, ``info["num_classes"] = K``. Tables (csv, parquet) refuse missing values in the selected
+columns. ``seed`` is accepted for the dataset protocol; reading a file is deterministic.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping, Sequence, Union
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from vifspec.data import DataBundle
+from vifspec.datasets.files.columns import FieldMap, Source, encode_classes, is_text, select_columns
 from vifspec.errors import SpecError, did_you_mean
 
-FieldMap = Mapping[str, Union[str, Sequence[str]]]
 TABLES_HINT = "install pandas and pyarrow: pip install 'vifspec[tables]'"
 
 
-def npz(
-    *, seed: int, path: str | Path, fields: FieldMap | None = None, info: dict | None = None, split_field: str | None = None
-) -> DataBundle:
-    """Every array of a NumPy ``.npz`` archive is a column (``allow_pickle=False``)."""
-    file = _existing(path)
+def _read_npz(file: Path) -> dict[str, Any]:
     try:
         with np.load(file, allow_pickle=False) as archive:
-            columns = {name: archive[name] for name in archive.files}
+            return {name: archive[name] for name in archive.files}
     except ValueError as exc:
         raise SpecError(f"cannot read {file} as an .npz archive without pickles: {exc}") from None
-    return _bundle(columns, fields, info, split_field, file)
 
 
-def pt(
-    *, seed: int, path: str | Path, fields: FieldMap | None = None, info: dict | None = None, split_field: str | None = None
-) -> DataBundle:
-    """A ``torch.save``-d dict of tensors (split labels may be a list of strings), loaded with ``weights_only=True``."""
-    file = _existing(path)
+def _read_pt(file: Path) -> dict[str, Any]:
     try:
         content = torch.load(file, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types (UnpicklingError, RuntimeError...) for a bad file
         raise SpecError(f"cannot load {file} with torch.load(weights_only=True): {exc}") from None
     if not isinstance(content, Mapping):
         raise SpecError(f"{file} holds a {type(content).__name__}; expected a dict of tensors")
-    return _bundle(dict(content), fields, info, split_field, file)
+    return dict(content)
 
 
-def csv(
-    *, seed: int, path: str | Path, fields: FieldMap | None = None, info: dict | None = None, split_field: str | None = None
-) -> DataBundle:
-    """A CSV table read with ``pandas.read_csv``; every column is a column of that name."""
-    file = _existing(path)
-    table = _pandas(file).read_csv(file)
-    return _bundle(_table_columns(table), fields, info, split_field, file)
+def _read_csv(file: Path) -> dict[str, Any]:
+    return _table_columns(_pandas(file).read_csv(file))
 
 
-def parquet(
-    *, seed: int, path: str | Path, fields: FieldMap | None = None, info: dict | None = None, split_field: str | None = None
-) -> DataBundle:
-    """A Parquet table read with ``pandas.read_parquet`` (pyarrow engine)."""
-    file = _existing(path)
+def _read_parquet(file: Path) -> dict[str, Any]:
     try:
-        table = _pandas(file).read_parquet(file)
+        return _table_columns(_pandas(file).read_parquet(file))
     except ImportError as exc:
         raise SpecError(f"cannot read {file}: {exc}; {TABLES_HINT}") from None
-    return _bundle(_table_columns(table), fields, info, split_field, file)
+
+
+def _loader(name: str, read: Callable[[Path], dict[str, Any]], table: bool, summary: str) -> Callable[..., DataBundle]:
+    """A dataset factory reading columns with ``read``; ``table``: refuse missing values (NaN cells)."""
+
+    def load(
+        *,
+        seed: int,
+        path: str | Path,
+        fields: FieldMap | None = None,
+        exclude: Sequence[str] = (),
+        info: dict | None = None,
+        split_field: str | None = None,
+    ) -> DataBundle:
+        file = _existing(path)
+        excluded = [exclude] if isinstance(exclude, str) else list(exclude)
+        return _bundle(read(file), fields, excluded, split_field, info, file, table)
+
+    load.__name__ = load.__qualname__ = name
+    load.__doc__ = f"{summary} See the module docstring for ``fields``, ``exclude``, ``split_field`` and ``info``."
+    return load
+
+
+npz = _loader("npz", _read_npz, False, "Every array of a NumPy ``.npz`` archive is a column (``allow_pickle=False``).")
+pt = _loader("pt", _read_pt, False, "A ``torch.save``-d dict of tensors (split labels may be a list of strings), "
+             "loaded with ``weights_only=True``.")
+csv = _loader("csv", _read_csv, True, "A CSV table read with ``pandas.read_csv``; every column is a column of that name.")
+parquet = _loader("parquet", _read_parquet, True, "A Parquet table read with ``pandas.read_parquet`` (pyarrow engine).")
 
 
 def _existing(path: str | Path) -> Path:
@@ -97,13 +111,26 @@ def _table_columns(table: Any) -> dict[str, np.ndarray]:
 
 
 def _bundle(
-    columns: dict[str, Any], fields: FieldMap | None, info: dict | None, split_field: str | None, file: Path
+    columns: dict[str, Any],
+    fields: FieldMap | None,
+    exclude: list[str],
+    split_field: str | None,
+    info: dict | None,
+    file: Path,
+    table: bool,
 ) -> DataBundle:
     labels = _split_labels(columns, split_field, file) if split_field else None
-    mapping = dict(fields) if fields is not None else {name: name for name in columns if name != split_field}
-    tensors = {name: _field(columns, source, name, file) for name, source in mapping.items()}
-    _check_lengths(tensors, labels, file)
+    mapping = select_columns(list(columns), fields, exclude, split_field, file)
     info = dict(info or {})
+    classes: dict[str, list[str]] = {}
+    if table:
+        _refuse_missing(columns, mapping, file)
+    tensors = {name: _field(columns, source, name, file, classes) for name, source in mapping.items()}
+    _check_lengths(tensors, labels, file)
+    if classes:
+        info.setdefault("classes", classes)
+        if "target" in classes:
+            info.setdefault("num_classes", len(classes["target"]))
     x = tensors.get("x")
     if "input_dim" not in info and x is not None and x.ndim == 2:
         info["input_dim"] = int(x.shape[1])
@@ -112,16 +139,34 @@ def _bundle(
     return DataBundle(splits=_group_by_label(tensors, labels), info=info)
 
 
+def _refuse_missing(columns: dict[str, Any], mapping: dict[str, Source], file: Path) -> None:
+    """A table's empty cells (NaN in a numeric column) would only surface as a diverged loss: refuse them."""
+    names = dict.fromkeys(name for source in mapping.values() for name in ([source] if isinstance(source, str) else source))
+    counts = {
+        name: int(np.isnan(columns[name]).sum())
+        for name in names
+        if name in columns and isinstance(columns[name], np.ndarray) and columns[name].dtype.kind == "f"
+    }
+    missing = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
+    if missing:
+        raise SpecError(f"{file} has missing values in the selected columns ({missing} cells); drop or fill them first")
+
+
 def _column(columns: dict[str, Any], name: str, file: Path) -> Any:
     if name not in columns:
         raise SpecError(f"{file} has no column '{name}'{did_you_mean(name, columns)}; columns: {', '.join(columns)}")
     return columns[name]
 
 
-def _field(columns: dict[str, Any], source: str | Sequence[str], field: str, file: Path) -> Tensor:
-    """One column as a tensor, or several columns flattened to [N, -1] and stacked side by side."""
+def _field(columns: dict[str, Any], source: Source, field: str, file: Path, classes: dict[str, list[str]]) -> Tensor:
+    """One column as a tensor (text as class ids, names kept in ``classes``), or several columns
+    flattened to [N, -1] and stacked side by side."""
     if isinstance(source, str):
-        return _as_tensor(_column(columns, source, file), source, file)
+        value = _column(columns, source, file)
+        if is_text(value):
+            ids, classes[field] = encode_classes(value, source, file)
+            return torch.from_numpy(ids)
+        return _as_tensor(value, source, file)
     parts = [_as_tensor(_column(columns, name, file), name, file) for name in source]
     if not parts:
         raise SpecError(f"field '{field}' of {file} lists no columns")
@@ -132,7 +177,10 @@ def _as_tensor(value: Any, name: str, file: Path) -> Tensor:
     try:
         tensor = value if isinstance(value, Tensor) else torch.as_tensor(_writable(np.asarray(value)))
     except (TypeError, ValueError):
-        raise SpecError(f"column '{name}' of {file} is not numeric; map fields to numeric columns only") from None
+        raise SpecError(
+            f"column '{name}' of {file} holds text; exclude it (exclude = [\"{name}\"]) or give it a field of its own"
+            " (a one-column text field becomes class ids)"
+        ) from None
     return tensor.float() if tensor.is_floating_point() and tensor.dtype != torch.float32 else tensor
 
 

@@ -1,0 +1,76 @@
+"""A multi-layer perceptron for any supervised task on a table of features."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from vifspec.errors import SpecError, did_you_mean
+from vifspec.models.general import ACTIVATIONS
+from vifspec.prepare.splits import standard_scale
+
+_LAYERS = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU, "elu": nn.ELU}
+
+
+class MLP(nn.Module):
+    """``batch[features]`` [B, input_dim] -> (Linear -> activation -> Dropout) per hidden size -> Linear(outputs).
+
+    ``hidden = []`` is a linear model (logistic or linear regression under the matching loss).
+    ``outputs`` defaults to the dataset's ``num_classes`` (a categorical target), else 1.
+    Outputs: ``logits`` = ``preds`` = the last layer ([B] when ``outputs == 1``, else [B, outputs])
+    and ``probs`` (sigmoid of ``[B]`` logits, softmax over ``[B, C]``). Bind ``logits`` to
+    ``cross_entropy``/``bce``, ``preds`` to ``mse``/``mae``/``huber_loss``, ``probs`` to ``log_loss``.
+    ``standardize = true`` z-scores the inputs with the train split's per-column mean and standard
+    deviation, set by :meth:`fit` before training and kept in the checkpoint.
+    Reference: Rumelhart, Hinton & Williams (1986); Goodfellow et al. (2016), *Deep Learning*, ch. 6.
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        outputs: int | None = None,
+        hidden: int | Sequence[int] = (64,),
+        dropout: float = 0.0,
+        activation: str = "relu",
+        standardize: bool = False,
+        features: str = "x",
+        num_classes: int | None = None,
+    ) -> None:
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise SpecError(f"mlp: unknown activation {activation!r}{did_you_mean(activation, ACTIVATIONS)}; expected one of {', '.join(ACTIVATIONS)}")
+        if not 0 <= dropout < 1:
+            raise SpecError(f"mlp: dropout must be in [0, 1), got {dropout}")
+        widths = [hidden] if isinstance(hidden, int) else list(hidden)
+        self.outputs = int(outputs or num_classes or 1)
+        self.features, self.standardize = features, standardize
+        layers: list[nn.Module] = []
+        for width_in, width_out in zip([input_dim, *widths], widths):
+            layers += [nn.Linear(width_in, width_out), _LAYERS[activation]()]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+        layers.append(nn.Linear([input_dim, *widths][-1], self.outputs))
+        self.net = nn.Sequential(*layers)
+        self.register_buffer("mean", torch.zeros(input_dim))
+        self.register_buffer("scale", torch.ones(input_dim))
+
+    def fit(self, train: dict[str, Tensor]) -> None:
+        """Store the train split's per-column statistics of the features (when ``standardize``)."""
+        if self.standardize:
+            mean, scale = standard_scale(train[self.features].to(self.mean))
+            self.mean.copy_(mean)
+            self.scale.copy_(scale)
+
+    def forward(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        x = batch[self.features].to(self.mean.dtype)
+        if self.standardize:
+            x = (x - self.mean) / self.scale
+        logits = self.net(x)
+        if self.outputs == 1:
+            logits = logits.squeeze(-1)
+            probs = torch.sigmoid(logits)
+        else:
+            probs = torch.softmax(logits, dim=-1)
+        return {"logits": logits, "preds": logits, "probs": probs}
