@@ -111,18 +111,24 @@ def _print_variants(variants: list[Any], plans: list[Any], out: str, dry_run: bo
               help="Also re-judge the records under RUNS (default runs/) and flag amended criteria.")
 @click.option("--mark-amended", is_flag=True, help="With --records: store each detected amendment in its record.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write the output to a file (e.g. junit.xml).")
-def check(paths: tuple[str, ...], format_: str, records: str | None, mark_amended: bool, out_path: str | None) -> None:
+@click.option("--deep", is_flag=True, help="Also prepare every variant: build data and model, bind inputs, one forward pass (imports torch).")
+def check(paths: tuple[str, ...], format_: str, records: str | None, mark_amended: bool, out_path: str | None, deep: bool) -> None:
     """Compile every spec under PATHS (default: specs/, or none with --records) and report every problem.
 
+    With --deep, also prepare every variant (no training), so problems that need the data or the model
+    (a column, an output name, a parameter typo in a sweep, a missing split) are reported at their lines.
     Exit 0 when all are valid (and every re-judged record passes), 1 when a record's verdict is FAILED,
-    4 when one is INCONCLUSIVE,
-    2 when a spec is invalid, a record cannot be judged, or a record's criteria were amended after it ran.
-    Never imports torch.
+    4 when one is INCONCLUSIVE, 2 when a spec is invalid, a record cannot be judged, or a record's
+    criteria were amended after it ran. Without --deep it never imports torch.
     """
     from vifspec.check import check_paths, check_records
     from vifspec.check.formats import FORMATS
 
     outcome = check_paths(list(paths) or ([] if records else ["specs"]))
+    if deep:
+        from vifspec.check.deep import deepen
+
+        deepen(outcome)
     if records:
         check_records(records, outcome, mark_amended=mark_amended)
     text = FORMATS[format_](outcome)

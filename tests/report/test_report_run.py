@@ -236,3 +236,13 @@ def test_renders_the_verdict_engine_output(v3, rows_of):
     assert rows_of(report, "**Rollout**")[1] == ["**Rollout**", "0.4480 ❌", "0.4760 ✅", ">=0.46", "⚠️ Mixed"]
     assert "**Success Rate**: **0/2 criteria met (0%)**" in report
     assert "**Gates Passed**: 0/1" in report
+
+
+def test_report_sections_choose_what_report_md_shows(v3):
+    record = v3.model_copy(deep=True)
+    record.report["sections"] = ["criteria", "dynamics"]
+    report = render_run_report(record)
+    assert "## Success Criteria" in report and "## Training Dynamics" in report
+    for title in ("## Executive Summary", "## Primary Metrics", "## Loss Balance", "## Gates", "## Comparison to"):
+        assert title not in report
+    assert report.startswith("# V3 Phase 1")

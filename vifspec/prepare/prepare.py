@@ -18,15 +18,16 @@ import torch
 
 from vifspec.compiler.plan import Plan
 from vifspec.data import DataBundle
-from vifspec.errors import Problem, SpecError, did_you_mean
+from vifspec.errors import SpecError, did_you_mean
 from vifspec.executor.evaluate import BoundMetric, bind_metrics
 from vifspec.executor.lossmix import LossMix
 from vifspec.prepare.bindings import BindingError, Scope
 from vifspec.prepare.data import Fields, ParamsError, build_model, load_bundle, to_device
 from vifspec.prepare.splits import split_data
 from vifspec.prepare.device import resolve_device
+from vifspec.prepare.problems import PlanProblems
 from vifspec.registry import Registry
-from vifspec.spec.source import Source, read_source
+from vifspec.spec.source import read_source
 
 PROBE_ROWS = 8
 
@@ -48,28 +49,11 @@ class Prepared:
         return self.splits["train"]
 
 
-class _Problems:
-    """Problems of one plan, placed at the key that caused them (or at the variant override that set it)."""
-
-    def __init__(self, plan: Plan, source: Source):
-        self.plan, self.source, self.found = plan, source, []  # type: tuple[Plan, Source, list[Problem]]
-
-    def add(self, key_path: tuple[Any, ...], message: str) -> None:
-        path = self.plan.origin_of(key_path, self.source.doc, self.source.positions.exact)
-        where = f" (variant {self.plan.variant})" if path != key_path else ""
-        self.found.append(self.source.problem(path, message + where))
-
-    def raise_if_any(self) -> None:
-        if self.found:
-            unique = list({(p.line, p.col, p.message): p for p in self.found}.values())
-            raise SpecError(unique)
-
-
 def prepare(plan: Plan, registry: Registry, device: str | None = None) -> Prepared:
     """Build and check everything ``plan`` needs (see the module docstring); raises :class:`SpecError`."""
     spec = plan.spec
     source = read_source(plan.spec_path)
-    problems = _Problems(plan, source)
+    problems = PlanProblems(plan, source)
     torch_device = resolve_device(device or spec.train.device)
     torch.manual_seed(plan.seed)
     if spec.train.threads:
@@ -79,32 +63,38 @@ def prepare(plan: Plan, registry: Registry, device: str | None = None) -> Prepar
     splits = _guarded(problems, ("data",), lambda: to_device(split_data(bundle, spec.data), torch_device), "dataset", spec.data.source)
     problems.raise_if_any()
     _check_splits(spec, splits, problems)
-    model = _guarded(problems, ("model", "name"), lambda: _build(plan, registry, bundle), "model", spec.model.name)
+    model = _guarded(problems, ("model", "params"), lambda: _build(plan, registry, bundle), "model", spec.model.name)
     loss_mix = _guarded(problems, ("loss",), lambda: LossMix(spec.loss, registry), "loss", "mix")
     metrics = {split: bind_metrics(names, spec.metric, registry) for split, names in spec.metrics.items() if split in splits}
-    problems.raise_if_any()
-    model = model.to(torch_device)
-    if hasattr(model, "fit"):  # statistics of the train split (input scaling), never of val/test
-        model.fit(splits["train"])
-    _probe(model, splits, loss_mix, metrics, spec, problems)
+    if model is not None and loss_mix is not None and "train" in splits:  # every binding checked, even beside other problems
+        model = model.to(torch_device)
+        if hasattr(model, "fit"):  # statistics of the train split (input scaling), never of val/test
+            model.fit(splits["train"])
+        _probe(model, splits, loss_mix, metrics, spec, problems)
     problems.raise_if_any()
     return Prepared(plan, torch_device, bundle, splits, model, loss_mix, metrics)
 
 
-def _guarded(problems: _Problems, at: tuple[Any, ...], build: Callable[[], Any], kind: str, name: str) -> Any:
+def _guarded(problems: PlanProblems, at: tuple[Any, ...], build: Callable[[], Any], kind: str, name: str) -> Any:
     """``build()``; a parameter or spec problem is placed at its key, a component's own exception at ``at``."""
     try:
         return build()
     except ParamsError as exc:
         for key_path, message in exc.problems:
             problems.add(key_path, message)
-    except SpecError as exc:
+    except SpecError as exc:  # a component's own problem; its key (if any) is one of its parameters
         for p in exc.problems:
-            problems.add(at, p.message) if p.line is None else problems.found.append(p)
+            if p.line is not None:
+                problems.found.append(p)
+            else:
+                problems.add(_params_of(at) + tuple(p.key.split(".")) if p.key else at, p.message)
     except Exception as exc:  # noqa: BLE001 - a constructor rejecting a parameter value is bad input
-        params_at = (at[0], "params") if at[0] in ("data", "model") else at
-        problems.add(params_at, f"{kind} '{name}' rejected its parameters: {type(exc).__name__}: {exc}")
+        problems.add(_params_of(at), f"{kind} '{name}' rejected its parameters: {type(exc).__name__}: {exc}")
     return None
+
+
+def _params_of(at: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (at[0], "params") if at[0] in ("data", "model") else at
 
 
 def _build(plan: Plan, registry: Registry, bundle: DataBundle) -> torch.nn.Module:
@@ -112,7 +102,7 @@ def _build(plan: Plan, registry: Registry, bundle: DataBundle) -> torch.nn.Modul
     return build_model(registry.get("model", spec.model.name).load(), spec.model.params, bundle.info)
 
 
-def _check_splits(spec: Any, splits: dict[str, Fields], problems: _Problems) -> None:
+def _check_splits(spec: Any, splits: dict[str, Fields], problems: PlanProblems) -> None:
     if "train" not in splits:
         problems.add(("data", "source"), f"the dataset has no 'train' split (it has {', '.join(splits) or 'none'})")
     for split in spec.metrics:
@@ -122,7 +112,7 @@ def _check_splits(spec: Any, splits: dict[str, Fields], problems: _Problems) -> 
 
 
 def _probe(model: torch.nn.Module, splits: dict[str, Fields], loss_mix: LossMix, metrics: dict[str, list[BoundMetric]],
-           spec: Any, problems: _Problems) -> None:
+           spec: Any, problems: PlanProblems) -> None:
     """One forward pass on a few training rows: every binding resolved, every loss and metric called once."""
     train = splits.get("train")
     if train is None:
@@ -135,19 +125,19 @@ def _probe(model: torch.nn.Module, splits: dict[str, Fields], loss_mix: LossMix,
             if outputs is not None:
                 scope = Scope(outputs, batch, model, train)
                 for term in loss_mix.terms:
-                    _call(lambda term=term: term(scope), problems, ("loss", term.name))
+                    _call(lambda term=term: term(scope), problems, ("loss", term.name), term.name)
             eval_outputs = _forward(model, batch, problems, training=False)
             if eval_outputs is not None:
                 scope = Scope(eval_outputs, batch, model, train)
                 for bound in {m.name: m for ms in metrics.values() for m in ms}.values():
-                    _call(lambda bound=bound: bound(scope), problems, ("metric", bound.name))
+                    _call(lambda bound=bound: bound(scope), problems, _metric_key(spec, bound.name), bound.name)
                 _check_track(spec, model, eval_outputs, problems)
     finally:
         model.load_state_dict(state)
         model.train()
 
 
-def _forward(model: torch.nn.Module, batch: Fields, problems: _Problems, *, training: bool) -> dict[str, Any] | None:
+def _forward(model: torch.nn.Module, batch: Fields, problems: PlanProblems, *, training: bool) -> dict[str, Any] | None:
     model.train(training)
     try:
         outputs = model(batch)
@@ -160,16 +150,29 @@ def _forward(model: torch.nn.Module, batch: Fields, problems: _Problems, *, trai
     return outputs
 
 
-def _call(call: Callable[[], Any], problems: _Problems, at: tuple[Any, ...]) -> None:
+def _metric_key(spec: Any, name: str) -> tuple[Any, ...]:
+    """Where a metric is declared: its ``[metric.NAME]`` table, else the ``[metrics]`` list naming it."""
+    if name in spec.metric:
+        return ("metric", name)
+    return ("metrics", next(split for split, names in spec.metrics.items() if name in names))
+
+
+def _call(call: Callable[[], Any], problems: PlanProblems, at: tuple[Any, ...], name: str) -> None:
+    """Call a loss term or metric on the probe batch; a problem is placed at ``at`` (or its binding)."""
     try:
         call()
     except BindingError as exc:
-        problems.add(exc.table, f"{exc}{did_you_mean(exc.name, exc.in_scope)}; in scope: {', '.join(exc.in_scope)}")
+        message = f"{exc}{did_you_mean(exc.name, exc.in_scope)}; in scope: {', '.join(exc.in_scope)}"
+        if at[0] == "metrics":  # a registered metric used by name: its inputs keep their own names
+            message = f"'{name}' needs input '{exc.table[-1]}': {message}; bind it in a [metric.{name}] table"
+            problems.add(at, message)
+        else:
+            problems.add(exc.table, message)
     except Exception as exc:  # noqa: BLE001 - a component failing on the bound inputs is a binding problem
-        problems.add(at, f"calling '{at[1]}' on its bound inputs failed: {type(exc).__name__}: {exc}")
+        problems.add(at, f"calling '{name}' on its bound inputs failed: {type(exc).__name__}: {exc}")
 
 
-def _check_track(spec: Any, model: torch.nn.Module, outputs: dict[str, Any], problems: _Problems) -> None:
+def _check_track(spec: Any, model: torch.nn.Module, outputs: dict[str, Any], problems: PlanProblems) -> None:
     parameters = [name for name, _ in model.named_parameters()]
     for name in spec.track.params:
         if name not in parameters:

@@ -32,22 +32,23 @@ def render_run_report(records: RunRecord | Sequence[RunRecord], verdict: Verdict
     facts = merged_facts(group)
     metrics = mean_table([Sample(str(r.seed), r.metrics) for r in group])
     single = first if len(group) == 1 else None
-    sections = [
-        header(group, view, style),
-        amendment_note(first, style),
-        _hypothesis(first),
-        summary_section(group, metrics, facts, view, style),
-        primary_metrics_section(metrics, facts, view, style, single),
-        per_seed_metrics(group, facts),
-        _baseline_section(group, metrics, facts, style),
-        *verdict_sections(view, style),
-        loss_balance_section(single) if single else None,
-        dynamics_section(single) if single else None,
-        tracked_section(single) if single else None,
-        section("Trivial Baselines", trivial_table(metrics, _trivial(group), facts, style)),
-        diagnostics_section(metrics, facts, style),
-    ]
-    return finish(sections, style)
+    criteria, gates = verdict_sections(view, style) or (None, None)
+    named = {
+        "summary": summary_section(group, metrics, facts, view, style),
+        "metrics": primary_metrics_section(metrics, facts, view, style, single),
+        "seeds": per_seed_metrics(group, facts),
+        "baseline": _baseline_section(group, metrics, facts, style),
+        "criteria": criteria,
+        "gates": gates,
+        "loss_balance": loss_balance_section(single) if single else None,
+        "dynamics": dynamics_section(single) if single else None,
+        "tracked": tracked_section(single) if single else None,
+        "trivial": section("Trivial Baselines", trivial_table(metrics, _trivial(group), facts, style)),
+        "diagnostics": diagnostics_section(metrics, facts, style),
+    }
+    chosen = first.report.get("sections") or list(named)
+    sections = [header(group, view, style), amendment_note(first, style), _hypothesis(first)]
+    return finish(sections + [named[name] for name in named if name in chosen], style)
 
 
 def merged_facts(records: Sequence[RunRecord]) -> dict[str, Any]:

@@ -93,7 +93,12 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
     registry = registry or default_registry()
     source, spec, variants, plans = compile_run(path, options, registry)
     from vifspec.executor.run import run_plan  # imports torch
+    from vifspec.prepare.preflight import preflight
 
+    pending = [p for p in plans if not (options.resume and existing_record(p, options.out))]
+    problems = preflight(pending, registry, options.device)
+    if problems:
+        raise SpecError(problems)
     baselines = resolve_baseline(spec, source.path, options, say, registry)
     summary = RunSummary(spec.experiment.id)
     for plan in plans:

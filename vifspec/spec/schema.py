@@ -276,14 +276,16 @@ class Track(Strict):
 
 
 SECTIONS = (
-    "summary", "metrics", "baseline", "criteria", "gates", "loss_balance",
-    "dynamics", "tracked", "trivial", "leakage",
+    "summary", "metrics", "seeds", "baseline", "criteria", "gates", "loss_balance",
+    "dynamics", "tracked", "trivial", "diagnostics",
 )
 
 
 class Report(Strict):
     title: str | None = None
-    sections: list[Literal[SECTIONS]] | None = None  # type: ignore[valid-type]
+    sections: list[Literal[SECTIONS]] | None = Field(  # type: ignore[valid-type]
+        None, description="The sections of each run's report.md, in their usual order (default: all that have data)."
+    )
     ascii: bool = False
     rank_by: str | None = Field(None, description="Metric reference ranking variants, e.g. 'test.precision'.")
     top_k: int = Field(10, ge=1)

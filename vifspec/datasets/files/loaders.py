@@ -29,7 +29,7 @@ from torch import Tensor
 
 from vifspec.data import DataBundle
 from vifspec.datasets.files.columns import FieldMap, Source, encode_classes, is_text, select_columns
-from vifspec.errors import SpecError, did_you_mean
+from vifspec.errors import Problem, SpecError, did_you_mean
 
 TABLES_HINT = "install pandas and pyarrow: pip install 'vifspec[tables]'"
 
@@ -152,9 +152,11 @@ def _refuse_missing(columns: dict[str, Any], mapping: dict[str, Source], file: P
         raise SpecError(f"{file} has missing values in the selected columns ({missing} cells); drop or fill them first")
 
 
-def _column(columns: dict[str, Any], name: str, file: Path) -> Any:
+def _column(columns: dict[str, Any], name: str, file: Path, key: str) -> Any:
+    """Column ``name``; a missing one is a problem at the loader parameter ``key`` that names it."""
     if name not in columns:
-        raise SpecError(f"{file} has no column '{name}'{did_you_mean(name, columns)}; columns: {', '.join(columns)}")
+        message = f"{file} has no column '{name}'{did_you_mean(name, columns)}; columns: {', '.join(columns)}"
+        raise SpecError(Problem(message, key=key))
     return columns[name]
 
 
@@ -162,12 +164,12 @@ def _field(columns: dict[str, Any], source: Source, field: str, file: Path, clas
     """One column as a tensor (text as class ids, names kept in ``classes``), or several columns
     flattened to [N, -1] and stacked side by side."""
     if isinstance(source, str):
-        value = _column(columns, source, file)
+        value = _column(columns, source, file, f"fields.{field}")
         if is_text(value):
             ids, classes[field] = encode_classes(value, source, file)
             return torch.from_numpy(ids)
         return _as_tensor(value, source, file)
-    parts = [_as_tensor(_column(columns, name, file), name, file) for name in source]
+    parts = [_as_tensor(_column(columns, name, file, f"fields.{field}"), name, file) for name in source]
     if not parts:
         raise SpecError(f"field '{field}' of {file} lists no columns")
     return torch.cat([part.reshape(part.shape[0], -1) for part in parts], dim=1)
@@ -190,7 +192,7 @@ def _writable(array: np.ndarray) -> np.ndarray:
 
 
 def _split_labels(columns: dict[str, Any], split_field: str, file: Path) -> np.ndarray:
-    value = _column(columns, split_field, file)
+    value = _column(columns, split_field, file, "split_field")
     labels = np.asarray(value.cpu() if isinstance(value, Tensor) else value).astype(str)
     if labels.ndim != 1:
         raise SpecError(f"split column '{split_field}' of {file} must be one label per row, got shape {labels.shape}")

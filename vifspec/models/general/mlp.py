@@ -7,7 +7,7 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from vifspec.errors import SpecError, did_you_mean
+from vifspec.errors import Problem, SpecError, did_you_mean
 from vifspec.models.general import ACTIVATIONS
 from vifspec.prepare.splits import standard_scale
 
@@ -40,9 +40,10 @@ class MLP(nn.Module):
     ) -> None:
         super().__init__()
         if activation not in ACTIVATIONS:
-            raise SpecError(f"mlp: unknown activation {activation!r}{did_you_mean(activation, ACTIVATIONS)}; expected one of {', '.join(ACTIVATIONS)}")
+            message = f"mlp: unknown activation {activation!r}{did_you_mean(activation, ACTIVATIONS)}; expected one of {', '.join(ACTIVATIONS)}"
+            raise SpecError(Problem(message, key="activation"))
         if not 0 <= dropout < 1:
-            raise SpecError(f"mlp: dropout must be in [0, 1), got {dropout}")
+            raise SpecError(Problem(f"mlp: dropout must be in [0, 1), got {dropout}", key="dropout"))
         widths = [hidden] if isinstance(hidden, int) else list(hidden)
         self.outputs = int(outputs or num_classes or 1)
         self.features, self.standardize = features, standardize

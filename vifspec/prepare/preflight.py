@@ -1,0 +1,43 @@
+"""Prepare one plan of every variant before anything trains, and report every problem at once.
+
+``vifspec run`` calls it before the first epoch of a sweep (so a typo in variant 12 does not wait for
+variants 1-11 to train) and ``vifspec check --deep`` calls it for every spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable
+
+from vifspec.compiler.plan import Plan
+from vifspec.errors import Problem, SpecError
+from vifspec.prepare.prepare import prepare
+from vifspec.prepare.problems import VARIANT_SUFFIX
+from vifspec.registry import Registry
+
+
+def preflight(plans: Iterable[Plan], registry: Registry, device: str | None = None) -> list[Problem]:
+    """The prepare phase's problems for the first plan of each variant, merged across variants."""
+    found: list[Problem] = []
+    seen: set[str] = set()
+    for plan in plans:
+        if plan.variant in seen:
+            continue
+        seen.add(plan.variant)
+        try:
+            prepare(plan, registry, device)
+        except SpecError as exc:
+            found.extend(p if p.file else replace(p, file=plan.spec_path) for p in exc.problems)
+    return merge_variants(found)
+
+
+def merge_variants(problems: list[Problem]) -> list[Problem]:
+    """One problem per place and message, naming every variant it was found in."""
+    merged: dict[tuple[object, ...], tuple[Problem, list[str]]] = {}
+    for problem in problems:
+        message, _, variant = problem.message.partition(VARIANT_SUFFIX)
+        key = (problem.file, problem.line, problem.col, problem.key, message)
+        _, variants = merged.setdefault(key, (replace(problem, message=message), []))
+        if variant:
+            variants.append(variant.rstrip(")"))
+    return [replace(p, message=p.message + (f"{VARIANT_SUFFIX}{', '.join(v)})" if v else "")) for p, v in merged.values()]
