@@ -78,12 +78,13 @@ def per_seed_table(view: Verdict, style: Style) -> str | None:
     rows = []
     for c in judged:
         by_seed = {s.seed: s for s in c.seeds}
-        cells = [
-            f"{fmt_value(by_seed[s].achieved, c.unit)} {status_symbol(by_seed[s].status, style)}" if s in by_seed else "-"
-            for s in seeds
-        ]
-        rows.append([bold(c.name), *cells])
+        rows.append([bold(c.name), *(_judged_cell(by_seed.get(s), c.unit, style) for s in seeds)])
     return "### Per Seed\n\n" + md_table(["Criterion", *(f"seed {s}" for s in seeds)], rows)
+
+
+def _judged_cell(judged: Any, unit: str, style: Style) -> str:
+    """``0.4480 ❌``: a seed's or a split's achieved value and status symbol; ``-`` when absent."""
+    return f"{fmt_value(judged.achieved, unit)} {status_symbol(judged.status, style)}" if judged is not None else "-"
 
 
 def notes(view: Verdict) -> str | None:
@@ -102,10 +103,7 @@ def per_split_table(view: Verdict, style: Style) -> str | None:
     rows = []
     for c in split_criteria:
         by_split = {row.split: row for row in c.rows}
-        cells = [
-            f"{fmt_value(by_split[s].achieved, c.unit)} {status_symbol(by_split[s].status, style)}" if s in by_split else "-"
-            for s in splits
-        ]
+        cells = [_judged_cell(by_split.get(s), c.unit, style) for s in splits]
         rows.append([bold(c.name), *cells, target_text(c), style.status(c.status)])
     return md_table(headers, rows)
 
