@@ -122,3 +122,11 @@ def test_unreadable_records_and_missing_specs_are_errors(project: Path, demo) ->
     suite = ET.fromstring(out.split("\n", 1)[1]).find("testsuite")
     assert suite.get("errors") == "2" and suite.get("skipped") == "1" and suite.get("tests") == "5"
     assert "specs/gone.toml' was not found" in out and "not a readable record" in out
+
+
+def test_a_record_whose_criteria_were_edited_by_hand_is_flagged(project: Path) -> None:
+    path = project / "runs/demo/main/record.json"
+    text = path.read_text(encoding="utf-8").replace("test.gain_std > 0.05", "test.gain_std > 0.0")
+    path.write_text(text, encoding="utf-8")
+    code, out = _check("--records")
+    assert code == 2 and "edited after the run: they no longer match the hash it registered" in out

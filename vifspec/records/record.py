@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vifspec.errors import SpecError
 from vifspec.facts import MetricFacts
+from vifspec.spec.schema import Gate
 
 FORMAT = "vifspec.record/2"
 PREVIOUS_FORMATS = ("vifspec.record/1",)
@@ -124,7 +125,7 @@ class RunRecord(_Part):
     seed: int
     spec: SpecRef
     criteria: dict[str, str] = {}
-    gates: dict[str, dict[str, Any]] = {}
+    gates: dict[str, Gate] = {}
     verdict_settings: dict[str, Any] = {}
     criteria_hash: str
     plan: dict[str, Any] = {}

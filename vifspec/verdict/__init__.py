@@ -35,7 +35,8 @@ def judge_records(records: Iterable[RunRecord], *, criteria: Mapping[str, str] |
     the criteria and gates default to those the records were run under."""
     records = list(records)
     first = records[0]
-    return judge_results(first.criteria if criteria is None else criteria, first.gates if gates is None else gates,
+    registered = {name: gate.model_dump() for name, gate in first.gates.items()}
+    return judge_results(first.criteria if criteria is None else criteria, registered if gates is None else gates,
                          results_from_records(records))
 
 

@@ -265,9 +265,7 @@ def judge_gate(name: str, gate: Mapping[str, Any], criteria: Mapping[str, Criter
     unknown = [n for n in names if n not in criteria]
     if unknown:
         raise SpecError(f"gate '{name}' names unknown criterion '{unknown[0]}'{did_you_mean(unknown[0], criteria)}")
-    require = gate.get("require", "all")
-    if require != "all" and (isinstance(require, bool) or not isinstance(require, int) or require < 1):
-        raise SpecError(f"gate '{name}': require must be \"all\" or a positive integer, got {require!r}")
+    require = gate.get("require", "all")  # validated by the schema (vifspec.spec.schema.Gate)
     needed = len(names) if require == "all" else require
     passed = sum(criteria[n].met for n in names)
     possible = passed + sum(criteria[n].status == INCONCLUSIVE for n in names)
