@@ -75,8 +75,10 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
         _print_variants(variants if list_only else [], plans, out, dry_run)
         return
     summary = run_spec(spec, options, say=lambda line: click.echo(line, err=True))
+    from vifspec.verdict.results import group_label
+
     for group, verdict in summary.judged:
-        name = f"arms {', '.join(sorted({r.arm for r in group}))}" if group[0].arm else group[0].variant
+        name = group_label(group)
         seeds = ",".join(str(s) for s in sorted({r.seed for r in group}))
         click.echo(f"{name:<28} seeds {seeds:<10} {verdict.status:<12} ({verdict.met}/{verdict.total} criteria met)")
     for crash in summary.crashed:

@@ -103,7 +103,8 @@ def _judge_group(group: list[RunRecord], paths: dict[int, str], compile_spec: Ca
 
 
 def _record_check(record: RunRecord, path: str, spec_path: str, verdict: dict[str, Any], spec: Spec, source: Source) -> RecordCheck:
-    if canonical_hash({"criteria": record.criteria, "gates": record.gates}) != record.criteria_hash:
+    gates = {name: gate.model_dump() for name, gate in record.gates.items()}
+    if canonical_hash({"criteria": record.criteria, "gates": gates}) != record.criteria_hash:
         message = "its criteria or gates were edited after the run: they no longer match the hash it registered"
         return RecordCheck(path, spec_path, problems=[Problem(message, path)])
     amendment = amendment_of(record, spec)
@@ -133,7 +134,7 @@ def amendment_of(record: RunRecord, spec: Spec) -> dict[str, Any] | None:
     if record.criteria_hash == current_hash:
         return None
     criteria = _diff(record.criteria, dict(spec.criteria))
-    gates = _diff(record.gates, {name: gate.model_dump() for name, gate in spec.gates.items()})
+    gates = _diff({n: g.model_dump() for n, g in record.gates.items()}, {name: gate.model_dump() for name, gate in spec.gates.items()})
     summary = _describe(criteria, "criterion") + _describe(gates, "gate") or ["the criteria hash differs"]
     return {
         "registered_hash": record.criteria_hash, "current_hash": current_hash,

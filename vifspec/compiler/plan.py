@@ -47,6 +47,7 @@ class Plan:
     facts: Mapping[str, MetricFacts] = field(default_factory=dict)
     seeds_in_variant: int = 1
     declared_at: tuple[str, ...] = ()
+    runs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("overrides", "facts"):

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 from vifspec.compiler.facts import resolve_facts
 from vifspec.compiler.load import load_spec
 from vifspec.compiler.plan import Plan
-from vifspec.compiler.variants import Variant, expand_variants, select_variants
+from vifspec.compiler.variants import Variant, expand_variants, run_names, select_variants
 from vifspec.errors import Problem, SpecError
 from vifspec.registry import Registry, default_registry
 from vifspec.spec.schema import Spec
@@ -29,11 +29,13 @@ def compile_plans(
     if not spec.trainable:
         raise SpecError(Problem("a verdict-only spec has nothing to run; use 'vifspec judge'", source.path))
     variants = select_variants(expand_variants(spec, source), set(only), group, source)
-    return plans_for(variants, source, seeds, registry)
+    return plans_for(variants, source, seeds, registry, run_names(spec))
 
 
-def plans_for(variants: list["Variant"], source: Source, seeds: int | None, registry: Registry) -> list[Plan]:
-    """One frozen plan per variant and seed (``seeds`` overrides ``[train].seeds`` with 0..seeds-1)."""
+def plans_for(variants: list["Variant"], source: Source, seeds: int | None, registry: Registry,
+              runs: Iterable[str] = ()) -> list[Plan]:
+    """One frozen plan per variant and seed (``seeds`` overrides ``[train].seeds`` with 0..seeds-1);
+    ``runs`` are the names criteria may compare runs by (every arm or variant of the spec)."""
     plans = []
     for variant in variants:
         seed_list = list(range(seeds)) if seeds else list(variant.spec.train.seeds)
@@ -51,6 +53,7 @@ def plans_for(variants: list["Variant"], source: Source, seeds: int | None, regi
                     facts=resolve_facts(variant.spec, registry),
                     seeds_in_variant=len(seed_list),
                     declared_at=variant.declared_at,
+                    runs=tuple(runs),
                 )
             )
     return plans

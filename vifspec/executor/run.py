@@ -27,7 +27,7 @@ from vifspec.executor.guards import EarlyStopper, GuardState
 from vifspec.executor.optim import LrSchedule, autocast, build_optimizer, clip_gradients
 from vifspec.executor.tracking import tracked_stats
 from vifspec.prepare.bindings import Scope
-from vifspec.prepare.data import batches, build_model
+from vifspec.prepare.data import batches
 from vifspec.prepare.prepare import Prepared, prepare
 from vifspec.records.record import CRASHED, INTERRUPTED, RUNNING, BaselineRef, Epoch, Epochs, ModelInfo, RunRecord, TrainEntry
 from vifspec.records.store import write_record
@@ -152,19 +152,17 @@ def _evaluate_best(prepared: Prepared, record: RunRecord, registry: Registry) ->
 
 
 def _trivial_metrics(prepared: Prepared, registry: Registry, batch_size: int) -> dict[str, Any]:
+    """The trivial models' metrics on every split (a metric a model cannot compute is ``None``)."""
     spec = prepared.plan.spec
-    out: dict[str, Any] = {}
-    for name in spec.baseline.trivial if spec.baseline else []:
-        model = build_model(registry.get("model", name).load(), {}, prepared.bundle.info).to(prepared.device)
-        if hasattr(model, "fit"):
-            model.fit(prepared.train)
-        out[name] = {
+    return {
+        name: {
             split: evaluate(model, prepared.splits[split], prepared.train, bind_metrics(names, spec.metric, registry),
                             None, None, batch_size, strict=False)[0]
             for split, names in spec.metrics.items()
             if split in prepared.splits
         }
-    return out
+        for name, model in prepared.trivial.items()
+    }
 
 
 def _eval_batch(cfg: Any) -> int:
@@ -206,6 +204,7 @@ def _new_record(prepared: Prepared, baseline: BaselineRef | None) -> RunRecord:
         group=plan.group,
         arm=plan.arm,
         seed=plan.seed,
+        runs=list(plan.runs),
         spec={"path": plan.spec_path, "hash": plan.spec_hash, "overrides": dict(plan.overrides)},
         **criteria_snapshot(spec),
         criteria_hash=criteria_hash(spec),

@@ -123,6 +123,7 @@ class RunRecord(_Part):
     group: Optional[str] = None
     arm: Optional[str] = None
     seed: int
+    runs: list[str] = []
     spec: SpecRef
     criteria: dict[str, str] = {}
     gates: dict[str, Gate] = {}

@@ -14,12 +14,13 @@ from vifspec.facts import facts_of
 from vifspec.records import RunRecord
 from vifspec.report.access import common_keys, lookup, resolve_key
 from vifspec.report.arms import arms_sections
+from vifspec.report.verdict_view import verdict_sections
 from vifspec.report.index import alignments, column, ranked, render_ranking, report_columns
 from vifspec.report.markdown import Style, bold, finish, md_table, section
 from vifspec.report.run_report import amendment_note, epochs_cell, header_lines, merged_facts, status_cell
 from vifspec.report.units import fmt_metric
 from vifspec.verdict import Verdict, group_records, judge_records, results_from_records
-from vifspec.verdict.results import current_records
+from vifspec.verdict.results import current_records, is_experiment_group
 from vifspec.verdict.results import Sample, mean_table
 
 MAX_KEY_METRICS = 6
@@ -50,16 +51,26 @@ def render_experiment_report(
     finished = [r for r in records if r.status != "running"]
     keys = key_metrics(finished, rank_by)
     columns = _table_columns(records, keys)
-    arm_groups = [(g, v) for g, v in verdicts if g[0].arm]
+    across = [(g, v) for g, v in verdicts if is_experiment_group(g)]
     sections = [
         _header(records, verdicts, planned, style),
         _notes(records, problems, style),
-        section("Variants", variants_table([(g, v) for g, v in verdicts if not g[0].arm], records, columns, style)),
-        *(s for g, v in arm_groups for s in arms_sections(g, results_from_records(g), v, merged_facts(g), style)),
+        section("Variants", variants_table([(g, v) for g, v in verdicts if not is_experiment_group(g)], records, columns, style)),
+        *(s for g, v in across for s in _across_sections(g, v, style)),
         section("Run Status by Group", groups_table(finished, planned, spec_path or _spec_path(records), rank_by or (keys[0] if keys else None), style)),
         _top_results(finished, rank_by, columns, top_k or settings.get("top_k") or DEFAULT_TOP_K),
     ]
     return finish(sections, style)
+
+
+def _across_sections(group: list[RunRecord], verdict: Verdict, style: Style) -> list[str | None]:
+    """An arms experiment's sections, or the criteria that compare variants by id."""
+    if group[0].arm:
+        return arms_sections(group, results_from_records(group), verdict, merged_facts(group), style)
+    seeds = len({r.seed for r in group})
+    intro = section("Comparisons Between Variants", f"Criteria that name variants by id, judged once across them"
+                    + (f", paired by seed ({seeds} seeds)." if seeds > 1 else "."))
+    return [intro, *verdict_sections(verdict, style)]
 
 
 def _table_columns(records: Sequence[RunRecord], keys: Sequence[str]) -> list[str]:

@@ -15,7 +15,7 @@ from vifspec.records import RunRecord, atomic_write_text, scan_records
 from vifspec.report import render_experiment_report, render_run_report
 from vifspec.spec.schema import Spec
 from vifspec.verdict import group_records, judge_records
-from vifspec.verdict.results import current_records
+from vifspec.verdict.results import current_records, is_experiment_group
 
 REPORT_FILE, EXPERIMENT_REPORT_FILE = "report.md", "REPORT.md"
 
@@ -37,9 +37,9 @@ def write_record_reports(records: Sequence[RunRecord], paths: Sequence[Path], as
     where = {id(r): p.parent for r, p in zip(records, paths)}
     written = []
     for group in group_records(current_records(records)):
-        for record in group:
+        for record in group if not is_experiment_group(group) or group[0].arm else ():
             written.append(_write(where[id(record)] / REPORT_FILE, render_run_report([record], record.verdict, ascii=ascii)))
-        if len(group) > 1 and not group[0].arm:
+        if len(group) > 1 and not is_experiment_group(group):
             folder = _common_parent([where[id(r)] for r in group])
             verdict = judge_records(group).to_dict()
             written.append(_write(folder / REPORT_FILE, render_run_report(group, verdict, ascii=ascii)))

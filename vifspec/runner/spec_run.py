@@ -16,7 +16,7 @@ from typing import Callable
 
 from vifspec.compiler import expand_variants, load_spec, plans_for, select_variants
 from vifspec.compiler.plan import Plan
-from vifspec.compiler.variants import Variant
+from vifspec.compiler.variants import Variant, run_names
 from vifspec.errors import SpecError, TrainingCrash
 from vifspec.records import RecordError, RunRecord, read_record, write_record
 from vifspec.records.record import BaselineRef
@@ -85,7 +85,7 @@ def compile_run(path: str, options: RunOptions, registry: Registry) -> tuple[Sou
         raise SpecError(f"{path}: a verdict-only spec has nothing to run; use 'vifspec judge {path} --results FILE'")
     variants = expand_variants(spec, source)
     selected = select_variants(variants, set(options.only), options.group, source)
-    return source, spec, variants, plans_for(selected, source, options.seeds, registry)
+    return source, spec, variants, plans_for(selected, source, options.seeds, registry, run_names(spec))
 
 
 def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registry | None = None) -> RunSummary:

@@ -55,8 +55,9 @@ class SeedResult:
 class CriterionResult:
     """One criterion judged over ``n`` seeds: ``status`` PASS, FAIL, INCONCLUSIVE, MISSING or MIXED.
 
-    ``achieved`` is the aggregate of the measured side of a top-level comparison with a constant
-    target (``target`` as written, ``">0.10"``), ``low``/``high`` its interval and ``uncertainty``
+    ``achieved`` is the aggregate of the measured side of a top-level comparison: the side that is
+    not a constant (``target`` is the constant as written, ``">0.10"``), or the difference of the two
+    sides when neither is constant (``target`` is ``None``); ``low``/``high`` its interval and ``uncertainty``
     which uncertainty that is (``"seeds"``, ``"test resampling"``, ``"none"``); ``gap`` says how far
     it is from the target; ``rows`` hold a split set's splits; ``seeds`` each seed's own judgement
     (when there are several); ``note`` why it is MISSING or failed regardless of its values.
@@ -203,7 +204,7 @@ def judge_criterion(name: str, expression: str, results: Results, estimator: Est
     if expr.splits:
         result.rows = [_row(split, d) for split, d in zip(expr.splits, decisions)]
         result.status = split_set_status([r.status for r in result.rows])
-    elif target is not None and target.text is not None:
+    elif target is not None:
         _fill_estimate(result, decisions[0], target)
     if len(seeds) > 1 and not expr.splits:
         result.seeds = [_seed_result(expr, seed, results, target) for seed in seeds]
@@ -228,7 +229,7 @@ def _fill_estimate(result: CriterionResult, decision: Decision, target: Target) 
 
 def _seed_result(expr: Any, seed: Any, results: Results, target: Target | None) -> SeedResult:
     decision = ExpressionJudge(expr, [seed], results.arm_names, mean_estimate).judge()
-    achieved = decision.estimate.value if decision.estimate and target is not None and target.text is not None else None
+    achieved = decision.estimate.value if decision.estimate and target is not None else None
     return SeedResult(seed.label, achieved, decision.status)
 
 
