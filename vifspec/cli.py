@@ -79,7 +79,7 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
 
     for group, verdict in summary.judged:
         name = group_label(group)
-        seeds = ",".join(str(s) for s in sorted({r.seed for r in group}))
+        seeds = ",".join(sorted({r.run_label for r in group}))
         click.echo(f"{name:<28} seeds {seeds:<10} {verdict.status:<12} ({verdict.met}/{verdict.total} criteria met)")
     for crash in summary.crashed:
         click.echo(f"crashed: {crash}", err=True)

@@ -34,12 +34,13 @@ def compile_plans(
 
 def plans_for(variants: list["Variant"], source: Source, seeds: int | None, registry: Registry,
               runs: Iterable[str] = ()) -> list[Plan]:
-    """One frozen plan per variant and seed (``seeds`` overrides ``[train].seeds`` with 0..seeds-1);
+    """One frozen plan per variant, seed and fold (``seeds`` overrides ``[train].seeds`` with 0..seeds-1);
     ``runs`` are the names criteria may compare runs by (every arm or variant of the spec)."""
     plans = []
     for variant in variants:
         seed_list = list(range(seeds)) if seeds else list(variant.spec.train.seeds)
-        for seed in seed_list:
+        folds = variant.spec.data.folds
+        for seed, fold in [(s, f) for s in seed_list for f in (range(folds) if folds else [None])]:
             plans.append(
                 Plan(
                     spec=variant.spec,
@@ -54,6 +55,7 @@ def plans_for(variants: list["Variant"], source: Source, seeds: int | None, regi
                     seeds_in_variant=len(seed_list),
                     declared_at=variant.declared_at,
                     runs=tuple(runs),
+                    fold=fold,
                 )
             )
     return plans

@@ -204,6 +204,7 @@ def _new_record(prepared: Prepared, baseline: BaselineRef | None) -> RunRecord:
         group=plan.group,
         arm=plan.arm,
         seed=plan.seed,
+        fold=plan.fold,
         runs=list(plan.runs),
         spec={"path": plan.spec_path, "hash": plan.spec_hash, "overrides": dict(plan.overrides)},
         **criteria_snapshot(spec),

@@ -62,7 +62,7 @@ def prepare(plan: Plan, registry: Registry, device: str | None = None) -> Prepar
         torch.set_num_threads(spec.train.threads)
     bundle = _guarded(problems, ("data", "source"), lambda: load_bundle(spec.data, plan.spec_path, registry), "dataset", spec.data.source)
     problems.raise_if_any()
-    splits = _guarded(problems, ("data",), lambda: to_device(split_data(bundle, spec.data), torch_device), "dataset", spec.data.source)
+    splits = _guarded(problems, ("data",), lambda: to_device(split_data(bundle, spec.data, plan.fold), torch_device), "dataset", spec.data.source)
     problems.raise_if_any()
     _check_splits(spec, splits, problems)
     model = _guarded(problems, ("model", "params"), lambda: _build(plan, registry, bundle), "model", spec.model.name)

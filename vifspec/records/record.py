@@ -16,6 +16,7 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vifspec.errors import SpecError
+from vifspec.compiler.plan import run_label
 from vifspec.facts import MetricFacts
 from vifspec.spec.schema import Gate
 
@@ -123,6 +124,7 @@ class RunRecord(_Part):
     group: Optional[str] = None
     arm: Optional[str] = None
     seed: int
+    fold: Optional[int] = None
     runs: list[str] = []
     spec: SpecRef
     criteria: dict[str, str] = {}
@@ -168,9 +170,10 @@ class RunRecord(_Part):
         """The facts of every metric this run computed (as resolved into its plan)."""
         return {name: MetricFacts.from_dict(f.model_dump()) for name, f in self.facts.items()}
 
-    def label(self) -> str:
-        """``variant`` or ``variant (seed 3)``, for messages."""
-        return f"{self.variant} (seed {self.seed})"
+    @property
+    def run_label(self) -> str:
+        """``0``, or ``0/fold1`` in cross-validation: this run's name among the seeds of its verdict."""
+        return run_label(self.seed, self.fold)
 
 
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:

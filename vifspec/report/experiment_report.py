@@ -152,7 +152,7 @@ def variants_table(verdicts: Sequence[tuple[list[RunRecord], Verdict]], records:
     chosen = [column(name) for name in columns]
     rows = []
     for group, verdict in verdicts:
-        means = mean_table([Sample(str(r.seed), r.metrics) for r in group])
+        means = mean_table([Sample(r.run_label, r.metrics) for r in group])
         cells = [fmt_metric(lookup(means, resolve_key(c.metric, means)), facts, c.metric) if c.metric else c.cell(group[0]) for c in chosen]
         epochs = ", ".join(filter(None, (epochs_cell(r) for r in group))) or "-"
         rows.append([bold(group[0].variant), *cells, str(len(group)), status_cell(group, verdict, style, with_reason=False),

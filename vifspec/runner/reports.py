@@ -7,6 +7,7 @@ agree with its records.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -52,8 +53,8 @@ def _write(path: Path, text: str) -> Path:
 
 
 def _common_parent(folders: list[Path]) -> Path:
-    parents = {f.parent for f in folders}
-    return parents.pop() if len(parents) == 1 else folders[0]
+    """The variant's folder above its seed (and fold) folders."""
+    return Path(os.path.commonpath([str(f) for f in folders]))
 
 
 __all__: list[Any] = ["EXPERIMENT_REPORT_FILE", "REPORT_FILE", "write_record_reports", "write_reports"]

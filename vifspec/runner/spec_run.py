@@ -135,14 +135,14 @@ def _run_one(plan: Plan, options: RunOptions, baselines: dict[int, BaselineRef],
 
 def _judge_arm_seed(record: RunRecord, records: list[RunRecord], plans: list[Plan], out: str) -> None:
     """Once every arm of ``record``'s seed has finished, judge that seed and store its verdict in each arm's record."""
-    same_seed = [r for r in records if r.arm and r.seed == record.seed]
+    same_seed = [r for r in records if r.arm and r.run_label == record.run_label]
     if len(same_seed) < len({p.arm for p in plans}):
         return
     verdict = judge_records(same_seed).to_dict()
-    by_arm = {(p.arm, p.seed): p for p in plans}
+    by_arm = {(p.arm, p.label): p for p in plans}
     for arm_record in same_seed:
         arm_record.verdict = verdict
-        write_record(arm_record, by_arm[(arm_record.arm, arm_record.seed)].run_dir(out))
+        write_record(arm_record, by_arm[(arm_record.arm, arm_record.run_label)].run_dir(out))
 
 
 def resolve_baseline(spec: Spec, spec_path: str, options: RunOptions, say: Say, registry: Registry) -> dict[int, BaselineRef]:

@@ -7,7 +7,7 @@ than one table at a time (references between tables, component names) live in th
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, Optional, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -40,6 +40,9 @@ class Data(Strict):
     )
     standardize: Union[bool, list[str]] = Field(
         False, description="Fields z-scored per column with train-split statistics only (true: ['x'])."
+    )
+    folds: Optional[int] = Field(
+        None, ge=2, le=100, description="k-fold cross-validation: each fold is the test split once; folds are judged like seeds."
     )
 
     @field_validator("splits")

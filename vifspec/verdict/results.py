@@ -136,7 +136,7 @@ def current_records(records: Sequence[RunRecord]) -> list[RunRecord]:
     """The latest record of each (variant, arm, seed): a folder left by an earlier layout is not judged twice."""
     latest: dict[tuple[Any, ...], RunRecord] = {}
     for record in records:
-        key = (record.experiment.id, record.variant, record.arm, record.seed)
+        key = (record.experiment.id, record.variant, record.arm, record.run_label)
         if key not in latest or record.started_at >= latest[key].started_at:
             latest[key] = record
     return list(latest.values())
@@ -196,7 +196,7 @@ def results_from_records(records: Sequence[RunRecord]) -> Results:
 
 
 def _sample(record: RunRecord, who: str = "") -> Sample:
-    return Sample(str(record.seed), record.metrics, record.status, record.stop_reason, who)
+    return Sample(record.run_label, record.metrics, record.status, record.stop_reason, who)
 
 
 def _baseline_samples(records: Sequence[RunRecord], arms: Mapping[str, list[Sample]]) -> list[Sample]:
@@ -204,7 +204,7 @@ def _baseline_samples(records: Sequence[RunRecord], arms: Mapping[str, list[Samp
     arm = next((ref.arm for _, ref in refs if ref.arm), None)
     if arm is not None:
         return list(arms.get(arm, []))
-    samples = {str(r.seed): Sample(str(r.seed), ref.metrics) for r, ref in refs}
+    samples = {r.run_label: Sample(r.run_label, ref.metrics) for r, ref in refs}
     return list(samples.values())
 
 
@@ -213,7 +213,7 @@ def _trivial_samples(records: Sequence[RunRecord]) -> dict[str, list[Sample]]:
     out: dict[str, dict[str, Sample]] = {}
     for record in records:
         for name, metrics in record.trivial.items():
-            out.setdefault(name, {}).setdefault(str(record.seed), Sample(str(record.seed), metrics))
+            out.setdefault(name, {}).setdefault(record.run_label, Sample(record.run_label, metrics))
     return {name: list(samples.values()) for name, samples in out.items()}
 
 
