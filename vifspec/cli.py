@@ -57,8 +57,10 @@ def main() -> None:
 @click.option("--no-resume", is_flag=True, help="Re-run plans even when a finished record exists.")
 @click.option("--ascii", "ascii_", is_flag=True, help="Plain ASCII status words instead of emoji in reports.")
 @click.option("--progress/--quiet", default=None, help="Per-epoch progress (default: only on a terminal).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Set a dotted key before compiling, e.g. --set train.epochs=5 (a TOML value; repeatable).")
 def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, device: str | None, out: str,
-        dry_run: bool, list_only: bool, no_resume: bool, ascii_: bool, progress: bool | None) -> None:
+        dry_run: bool, list_only: bool, no_resume: bool, ascii_: bool, progress: bool | None, settings: tuple[str, ...]) -> None:
     """Compile SPEC, train its plans, judge them and write records and reports.
 
     Each variant (or the arms experiment) is judged over all its seeds. Exit 0 when every verdict is
@@ -68,9 +70,9 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
     from vifspec.registry import default_registry
     from vifspec.runner import RunOptions, compile_run, run_spec
 
-    options = RunOptions(only, group, seeds, device, out, progress, ascii_, not no_resume)
+    options = RunOptions(only, group, seeds, device, out, progress, ascii_, not no_resume, _settings(settings))
     if list_only or dry_run:
-        listing = options if dry_run else RunOptions(seeds=seeds, out=out)  # --list shows every variant
+        listing = options if dry_run else RunOptions(seeds=seeds, out=out, overrides=options.overrides)  # --list shows every variant
         _, _, variants, plans = compile_run(spec, listing, default_registry())
         _print_variants(variants if list_only else [], plans, out, dry_run)
         return
@@ -286,6 +288,22 @@ def schema(out_path: str | None) -> None:
         Path(out_path).write_text(text + "\n", encoding="utf-8")
     else:
         click.echo(text)
+
+
+def _settings(settings: tuple[str, ...]) -> dict[str, Any]:
+    """``("train.epochs=5", "model.params.hidden=[8, 8]")`` -> dotted keys and their TOML values (bare words are strings)."""
+    import tomllib
+
+    out: dict[str, Any] = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SpecError(f"--set {item!r}: expected KEY=VALUE, e.g. --set train.epochs=5")
+        try:
+            out[key.strip()] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key.strip()] = value.strip()
+    return out
 
 
 def _read_json(path: str) -> Any:

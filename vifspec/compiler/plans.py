@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from vifspec.compiler.facts import resolve_facts
 from vifspec.compiler.load import load_spec
@@ -21,11 +21,13 @@ def compile_plans(
     seeds: int | None = None,
     only: Iterable[str] = (),
     group: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
     registry: Registry | None = None,
 ) -> list[Plan]:
-    """Compile a spec into its plans (variants x seeds), filtered by ``only`` ids and ``group``."""
+    """Compile a spec into its plans (variants x seeds x folds), filtered by ``only`` ids and ``group``;
+    ``seeds`` replaces ``[train] seeds`` with 0..seeds-1 and ``overrides`` sets dotted keys first."""
     registry = registry or default_registry()
-    source, spec = load_spec(path, registry)
+    source, spec = load_spec(path, registry, overrides=overrides)
     if not spec.trainable:
         raise SpecError(Problem("a verdict-only spec has nothing to run; use 'vifspec judge'", source.path))
     variants = select_variants(expand_variants(spec, source), set(only), group, source)
@@ -50,7 +52,7 @@ def plans_for(variants: list["Variant"], source: Source, seeds: int | None, regi
                     seed=seed,
                     group=variant.group,
                     arm=variant.arm,
-                    overrides=variant.overrides,
+                    overrides={**source.overrides, **variant.overrides},
                     facts=resolve_facts(variant.spec, registry),
                     seeds_in_variant=len(seed_list),
                     declared_at=variant.declared_at,

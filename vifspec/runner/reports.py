@@ -14,19 +14,19 @@ from typing import Any, Sequence
 from vifspec.compiler.variants import Variant
 from vifspec.records import RunRecord, atomic_write_text, scan_records
 from vifspec.report import render_experiment_report, render_run_report
-from vifspec.spec.schema import Spec
 from vifspec.verdict import group_records, judge_records
 from vifspec.verdict.results import current_records, is_experiment_group
 
 REPORT_FILE, EXPERIMENT_REPORT_FILE = "report.md", "REPORT.md"
 
 
-def write_reports(spec: Spec, spec_path: str, variants: Sequence[Variant], out: str, ascii: bool) -> Path:
-    """Write every record's and variant's ``report.md`` and the experiment's ``REPORT.md``; return its path."""
-    root = Path(out) / spec.experiment.id
+def write_reports(experiment_id: str, spec_path: str, variants: Sequence[Variant], out: str | Path, ascii: bool) -> Path:
+    """Write every record's and variant's ``report.md`` and the experiment's ``REPORT.md`` (listing the
+    planned ``variants``); return its path."""
+    root = Path(out) / experiment_id
     scan = scan_records(root)
     write_record_reports(scan.records, scan.paths, ascii)
-    planned = [{"variant": v.id, "group": v.group} for v in variants]
+    planned = [{"variant": v.id, "group": v.group} for v in variants] or None
     text = render_experiment_report(scan.records, planned=planned, spec_path=spec_path, ascii=ascii, problems=scan.problems)
     atomic_write_text(root / EXPERIMENT_REPORT_FILE, text)
     return root / EXPERIMENT_REPORT_FILE

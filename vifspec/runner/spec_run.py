@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from vifspec.compiler import expand_variants, load_spec, plans_for, select_variants
 from vifspec.compiler.plan import Plan
@@ -39,6 +39,7 @@ class RunOptions:
     progress: bool | None = None
     ascii: bool = False
     resume: bool = True
+    overrides: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -80,7 +81,7 @@ def plan_status(plan: Plan, out: str) -> str:
 
 def compile_run(path: str, options: RunOptions, registry: Registry) -> tuple[Source, Spec, list[Variant], list[Plan]]:
     """Source, spec, every variant, and the plans selected by the options."""
-    source, spec = load_spec(path, registry)
+    source, spec = load_spec(path, registry, overrides=options.overrides)
     if not spec.trainable:
         raise SpecError(f"{path}: a verdict-only spec has nothing to run; use 'vifspec judge {path} --results FILE'")
     variants = expand_variants(spec, source)
@@ -113,7 +114,7 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
             summary.records.append(record)
             if spec.arms:
                 _judge_arm_seed(record, summary.records, plans, options.out)
-        summary.report_path = write_reports(spec, source.path, variants, options.out, options.ascii or spec.report.ascii)
+        summary.report_path = write_reports(spec.experiment.id, source.path, variants, options.out, options.ascii or spec.report.ascii)
     summary.judged = [(group, judge_records(group)) for group in group_records(summary.records)]
     return summary
 
