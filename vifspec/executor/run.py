@@ -219,6 +219,7 @@ def _new_record(prepared: Prepared, baseline: BaselineRef | None) -> RunRecord:
             "platform": platform.platform(),
         },
         model=model_info(prepared.model, spec.model.name, prepared.train),
+        classes=prepared.bundle.info.get("classes") or {},
         facts={name: facts.to_dict() for name, facts in plan.facts.items()},
         baseline=baseline,
         report=spec.report.model_dump(),

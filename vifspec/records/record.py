@@ -138,6 +138,7 @@ class RunRecord(_Part):
     stop_reason: Optional[str] = None
     epochs: Optional[Epochs] = None
     model: Optional[ModelInfo] = None
+    classes: dict[str, list[str]] = {}
     facts: dict[str, Facts] = {}
     history: list[Epoch] = []
     metrics: Metrics = {}

@@ -106,6 +106,12 @@ def model_cell(record: RunRecord) -> str | None:
     return f"{model.name}, {model.param_count:,} parameters, {model.param_per_sample:.1f} per training sample (n_train {model.n_train:,})"
 
 
+def classes_cell(record: RunRecord) -> str | None:
+    """``target: 0 = benign, 1 = malignant``: the class ids text labels were mapped to."""
+    parts = [f"{field}: " + ", ".join(f"{i} = {name}" for i, name in enumerate(names)) for field, names in record.classes.items()]
+    return "; ".join(parts) or None
+
+
 def amendment_note(record: RunRecord, style: Style) -> str | None:
     """The warning that criteria or gates were changed after the run (``vifspec check --mark-amended``)."""
     if not record.amendment:
@@ -133,6 +139,7 @@ def header(group: Sequence[RunRecord], view: Verdict | None, style: Style) -> st
         ("Date", min(r.started_at for r in group)[:10]),
         ("Epochs", "; ".join(f"seed {r.run_label}: {e}" for r, e in zip(group, epochs)) if len(group) > 1 else epochs[0]),
         ("Model", model_cell(first)),
+        ("Classes", classes_cell(first)),
         ("Device", first.environment.get("device")),
         ("Status", status_cell(group, view, style)),
     ]
