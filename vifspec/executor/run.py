@@ -13,9 +13,10 @@ import platform
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import torch
 
@@ -29,7 +30,7 @@ from vifspec.executor.tracking import tracked_stats
 from vifspec.prepare.bindings import Scope
 from vifspec.prepare.data import batches
 from vifspec.prepare.prepare import Prepared, prepare
-from vifspec.records.record import CRASHED, INTERRUPTED, RUNNING, BaselineRef, Epoch, Epochs, ModelInfo, RunRecord, TrainEntry
+from vifspec.records.record import CRASHED, INTERRUPTED, RECORD_FILE, RUNNING, BaselineRef, Epoch, Epochs, ModelInfo, RunRecord, TrainEntry
 from vifspec.records.store import write_record
 from vifspec.registry import Registry, default_registry
 
@@ -51,38 +52,20 @@ def run_plan(
     """
     registry = registry or default_registry()
     prepared = prepare(plan, registry, device)
-    run_dir = plan.run_dir(out)
-    record = _new_record(prepared, baseline)
-    write_record(record, run_dir)
-    started = time.perf_counter()
-    try:
-        _train(prepared, record, run_dir, _progress(progress))
-        _evaluate_best(prepared, record, registry)
-        if plan.spec.train.checkpoint:
-            _save_checkpoint(prepared.model, run_dir)
-    except KeyboardInterrupt:
-        record.status, record.stop_reason = INTERRUPTED, f"interrupted during epoch {len(record.history) + 1}"
-        _finish(record, started, run_dir)
-        raise
-    except Exception as exc:  # a crash inside training: keep what was recorded, mark it
-        record.status, record.stop_reason = CRASHED, f"{type(exc).__name__}: {exc}"
-        record.traceback = traceback.format_exc()
-        _finish(record, started, run_dir)
-        raise TrainingCrash(f"{plan.variant} (seed {plan.seed}) crashed: {record.stop_reason}; record: {run_dir / 'record.json'}") from exc
-    _finish(record, started, run_dir)
-    return record
+    run = SeedRun(prepared, plan.run_dir(out), baseline, progress_printer(progress))
+    with run.failures_recorded():
+        _train(prepared, run)
+        run.evaluate_best(registry)
+    run.close()
+    return run.record
 
 
-def _train(prepared: Prepared, record: RunRecord, run_dir: Path, say: Say) -> None:
+def _train(prepared: Prepared, run: SeedRun) -> None:
     plan, model, train = prepared.plan, prepared.model, prepared.train
     cfg = plan.spec.train
     optimizer = build_optimizer(model, cfg.optimizer)
     schedule = LrSchedule.for_train(optimizer, cfg, train, plan.facts)
     shuffle = torch.Generator().manual_seed(plan.seed)
-    stopper = EarlyStopper(cfg.early_stopping, plan.facts)
-    guards = GuardState(plan.spec.guards, plan.facts)
-    val_split = prepared.splits.get("val")
-    val_metrics = prepared.metrics.get("val", [])
 
     for epoch in range(1, cfg.epochs + 1):
         started = time.perf_counter()
@@ -100,44 +83,120 @@ def _train(prepared: Prepared, record: RunRecord, run_dir: Path, say: Say) -> No
                 clip_gradients(optimizer, cfg.grad_clip)
                 optimizer.step()
                 schedule.after_step()
-            for name, value in {"__total__": total.detach(), **raw}.items():
-                sums[name] = sums[name] + value if name in sums else value
+            accumulate(sums, total, raw)
             steps += 1
-        means = dict(zip(sums, (torch.stack(list(sums.values())) / steps).tolist()))  # one host sync per epoch
+        val = run.end_epoch(epoch, time.perf_counter() - started, lr, epoch_means(sums, steps), weights)
+        schedule.after_epoch(epoch, val)
+        if run.stopped:
+            break
+    run.end_training()
+
+
+def accumulate(sums: dict[str, torch.Tensor], total: torch.Tensor, raw: dict[str, torch.Tensor]) -> None:
+    """Add one step's total loss and raw term values to the epoch's running sums (on the device)."""
+    for name, value in {"__total__": total.detach(), **raw}.items():
+        sums[name] = sums[name] + value if name in sums else value
+
+
+def epoch_means(sums: dict[str, torch.Tensor], steps: int) -> dict[str, Any]:
+    """Each sum divided by the step count, read in one host sync (a list per name when the sums are per seed)."""
+    return dict(zip(sums, (torch.stack(list(sums.values())) / steps).tolist()))
+
+
+class SeedRun:
+    """One plan's run as its record tells it: written when training starts and after every epoch,
+    judged by its guards and early stopping, evaluated at its best epoch, closed once.
+
+    The one-seed loop (:func:`_train`) and the seeds-together loop
+    (:mod:`vifspec.executor.together`) both report through it, so a record is written the same way
+    whichever loop trained its weights; ``prepared.model`` holds this seed's weights whenever an
+    epoch ends.
+    """
+
+    def __init__(self, prepared: Prepared, run_dir: Path, baseline: BaselineRef | None, say: Say):
+        plan = prepared.plan
+        self.prepared, self.run_dir, self.say = prepared, Path(run_dir), say
+        info = model_info(prepared.model, plan.spec.model.name, prepared.train)
+        self.record = new_record(plan, baseline, str(prepared.device), info, prepared.bundle.info.get("classes"))
+        self.stopper = EarlyStopper(plan.spec.train.early_stopping, plan.facts)
+        self.guards = GuardState(plan.spec.guards, plan.facts)
+        self.stopped = False
+        self.started = time.perf_counter()
+        write_record(self.record, self.run_dir)
+
+    def end_epoch(self, epoch: int, train_seconds: float, lr: float, means: dict[str, float], weights: dict[str, float]) -> dict[str, float | None]:
+        """Validate, record the epoch, apply the guards and early stopping (``stopped`` tells); return the validation metrics."""
+        prepared, started = self.prepared, time.perf_counter()
+        spec = prepared.plan.spec
+        val_split = prepared.splits.get("val")
         val, val_outputs = (
-            evaluate(model, val_split, train, val_metrics, prepared.loss_mix, weights, _eval_batch(cfg)) if val_split else ({}, {})
+            evaluate(prepared.model, val_split, prepared.train, prepared.metrics.get("val", []), prepared.loss_mix, weights,
+                     _eval_batch(spec.train))
+            if val_split else ({}, {})
         )
         entry = Epoch(
             epoch=epoch,
-            seconds=round(time.perf_counter() - started, 4),
+            seconds=round(train_seconds + time.perf_counter() - started, 4),
             lr=lr,
             train=_train_entry(means, weights),
             val=val,
-            track=tracked_stats(plan.spec.track, model, val_outputs),
+            track=tracked_stats(spec.track, prepared.model, val_outputs),
         )
-        record.history.append(entry)
-        say(_progress_line(plan, entry, stopper))
-        schedule.after_epoch(epoch, val)
-
-        stop = guards.check(epoch, entry)
-        if stop is None and stopper.update(epoch, val, model):
-            stop = ("early_stopped", stopper.reason(epoch))
+        self.record.history.append(entry)
+        self.say(_progress_line(prepared.plan, entry, self.stopper))
+        stop = self.guards.check(epoch, entry)
+        if stop is None and self.stopper.update(epoch, val, prepared.model):
+            stop = ("early_stopped", self.stopper.reason(epoch))
         if stop is not None:
-            record.status, record.stop_reason = stop
-            break
-        write_record(record, run_dir)
+            self.record.status, self.record.stop_reason = stop
+            self.stopped = True
+        else:
+            write_record(self.record, self.run_dir)
+        return val
 
-    if record.status == RUNNING:
-        record.status = guards.final_status()
-        record.stop_reason = guards.flag_reason() or f"completed {cfg.epochs} epochs"
-    stopper.restore(model)
-    record.epochs = Epochs(
-        max=cfg.epochs,
-        run=len(record.history),
-        best=stopper.best_epoch or len(record.history),  # no epoch passed the guards: the last
-        patience=cfg.early_stopping.patience if cfg.early_stopping else None,
-        monitor=cfg.early_stopping.monitor if cfg.early_stopping else None,
-    )
+    def end_training(self) -> None:
+        """The final status, the best epoch's weights restored into the model, the epochs summary."""
+        record, cfg = self.record, self.prepared.plan.spec.train
+        if record.status == RUNNING:
+            record.status = self.guards.final_status()
+            record.stop_reason = self.guards.flag_reason() or f"completed {cfg.epochs} epochs"
+        self.stopper.restore(self.prepared.model)
+        record.epochs = Epochs(
+            max=cfg.epochs,
+            run=len(record.history),
+            best=self.stopper.best_epoch or len(record.history),  # no epoch passed the guards: the last
+            patience=cfg.early_stopping.patience if cfg.early_stopping else None,
+            monitor=cfg.early_stopping.monitor if cfg.early_stopping else None,
+        )
+
+    def evaluate_best(self, registry: Registry) -> None:
+        """Every split's metrics with the best weights, the trivial models beside them, the checkpoint."""
+        _evaluate_best(self.prepared, self.record, registry)
+        if self.prepared.plan.spec.train.checkpoint:
+            _save_checkpoint(self.prepared.model, self.run_dir)
+
+    @contextmanager
+    def failures_recorded(self) -> Iterator[None]:
+        """Ctrl-C marks the record ``interrupted``; an exception marks it ``crashed`` and becomes :class:`TrainingCrash`."""
+        try:
+            yield
+        except KeyboardInterrupt:
+            self.record.status, self.record.stop_reason = INTERRUPTED, f"interrupted during epoch {len(self.record.history) + 1}"
+            self.close()
+            raise
+        except Exception as exc:  # a crash inside training: keep what was recorded, mark it
+            raise TrainingCrash(self.crash(exc)) from exc
+
+    def crash(self, exc: BaseException) -> str:
+        """Mark the record ``crashed`` by ``exc`` (call it while handling ``exc``), close it; return the message."""
+        self.record.status, self.record.stop_reason = CRASHED, f"{type(exc).__name__}: {exc}"
+        self.record.traceback = traceback.format_exc()
+        self.close()
+        return f"{self.record.label()} crashed: {self.record.stop_reason}; record: {self.run_dir / RECORD_FILE}"
+
+    def close(self) -> None:
+        """Timestamps, this seed's verdict, the final write."""
+        _finish(self.record, self.started, self.run_dir)
 
 
 def _evaluate_best(prepared: Prepared, record: RunRecord, registry: Registry) -> None:
@@ -196,8 +255,10 @@ def _save_checkpoint(model: torch.nn.Module, run_dir: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _new_record(prepared: Prepared, baseline: BaselineRef | None) -> RunRecord:
-    plan, spec = prepared.plan, prepared.plan.spec
+def new_record(plan: Plan, baseline: BaselineRef | None, device: str, model: ModelInfo | None = None,
+               classes: dict[str, Any] | None = None) -> RunRecord:
+    """The record of ``plan`` as training starts (status ``running``, no epoch yet); ``classes``: the dataset's class mapping."""
+    spec = plan.spec
     return RunRecord(
         experiment=spec.experiment.model_dump(),
         variant=plan.variant,
@@ -215,16 +276,24 @@ def _new_record(prepared: Prepared, baseline: BaselineRef | None) -> RunRecord:
             "vifspec": vifspec.__version__,
             "python": platform.python_version(),
             "torch": torch.__version__,
-            "device": str(prepared.device),
+            "device": device,
             "platform": platform.platform(),
         },
-        model=model_info(prepared.model, spec.model.name, prepared.train),
-        classes=prepared.bundle.info.get("classes") or {},
+        model=model,
+        classes=classes or {},
         facts={name: facts.to_dict() for name, facts in plan.facts.items()},
         baseline=baseline,
         report=spec.report.model_dump(),
         started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+
+
+def record_lost_run(plan: Plan, run_dir: str | Path, baseline: BaselineRef | None, reason: str) -> RunRecord:
+    """Write the ``crashed`` record of a plan whose run ended without writing one (its worker died)."""
+    record = new_record(plan, baseline, "unknown")
+    record.status, record.stop_reason = CRASHED, reason
+    _finish(record, time.perf_counter(), Path(run_dir))
+    return record
 
 
 def _finish(record: RunRecord, started: float, run_dir: Path) -> None:
@@ -237,7 +306,8 @@ def _finish(record: RunRecord, started: float, run_dir: Path) -> None:
     write_record(record, run_dir)
 
 
-def _progress(enabled: bool | None) -> Say:
+def progress_printer(enabled: bool | None) -> Say:
+    """Per-epoch lines on stderr (by default only when stderr is a terminal), or nothing."""
     if enabled is None:
         enabled = sys.stderr.isatty()
     return (lambda line: print(line, file=sys.stderr, flush=True)) if enabled else (lambda line: None)
