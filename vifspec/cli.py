@@ -59,18 +59,31 @@ def main() -> None:
 @click.option("--progress/--quiet", default=None, help="Per-epoch progress (default: only on a terminal).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="Set a dotted key before compiling, e.g. --set train.epochs=5 (a TOML value; repeatable).")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Train on a local Ray cluster running N tasks at once (needs: pip install 'vifspec[ray]').")
+@click.option("--ray-address", metavar="ADDR", help="Train on the running Ray cluster at ADDR (e.g. 'auto' or 'head:6379').")
 def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, device: str | None, out: str,
-        dry_run: bool, list_only: bool, no_resume: bool, ascii_: bool, progress: bool | None, settings: tuple[str, ...]) -> None:
+        dry_run: bool, list_only: bool, no_resume: bool, ascii_: bool, progress: bool | None, settings: tuple[str, ...],
+        workers: int | None, ray_address: str | None) -> None:
     """Compile SPEC, train its plans, judge them and write records and reports.
 
-    Each variant (or the arms experiment) is judged over all its seeds. Exit 0 when every verdict is
+    Each variant (or the arms experiment) is judged over all its seeds; the seeds of a variant train
+    together as one vectorised model when its model allows (see 'vifspec plan'). Each plan is claimed
+    before it trains, so runs sharing --out never train a plan twice. Exit 0 when every verdict is
     PASSED, 1 when one is FAILED, 4 when none failed but one is INCONCLUSIVE, 2 for an invalid spec
-    (found before any training), 3 when a plan crashed (the others still ran).
+    (found before any training), 3 when a plan crashed (the others still ran; a rerun retries it).
     """
     from vifspec.registry import default_registry
     from vifspec.runner import RunOptions, compile_run, run_spec
 
-    options = RunOptions(only, group, seeds, device, out, progress, ascii_, not no_resume, _settings(settings))
+    if workers is not None and ray_address is not None:
+        raise SpecError("give --workers (a local Ray cluster) or --ray-address (a running one), not both")
+    if (workers is not None or ray_address is not None) and not (list_only or dry_run):
+        from vifspec.runner.ray_backend import import_ray
+
+        import_ray()  # exit 2 with the install hint before anything is prepared
+    options = RunOptions(only, group, seeds, device, out, progress, ascii_, not no_resume, _settings(settings),
+                         workers, ray_address)
     if list_only or dry_run:
         listing = options if dry_run else RunOptions(seeds=seeds, out=out, overrides=options.overrides)  # --list shows every variant
         _, _, variants, plans = compile_run(spec, listing, default_registry())
@@ -187,7 +200,7 @@ def judge(spec: str, results: str, out_path: str | None, ascii_: bool) -> None:
 @click.option("--seeds", type=click.IntRange(min=1))
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]))
 def plan_command(spec: str, seeds: int | None, device: str | None) -> None:
-    """Print what SPEC will run: variants x seeds, device, parameter count, param/sample ratio."""
+    """Print what SPEC will run: variants x seeds, device, how seeds train (together or one by one), parameter count, param/sample ratio."""
     from vifspec.compiler import compile_plans
     from vifspec.executor.run import describe_plan
 

@@ -103,5 +103,6 @@ class Plan:
         """Identity of what is trained: the resolved training sections and the seed (not criteria or report)."""
         sections = {"data", "model", "train", "loss", "metric", "metrics", "track", "guards", "baseline"}
         spec = self.spec.model_dump(mode="json", include=sections, exclude_defaults=True)  # a new key's default keeps old hashes
+        spec.get("train", {}).pop("resources", None)  # where it trains, not what
         identity = {"spec": spec, "seed": self.seed, "variant": self.variant}
         return canonical_hash(identity if self.fold is None else {**identity, "fold": self.fold})

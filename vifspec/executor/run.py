@@ -181,11 +181,15 @@ class SeedRun:
         try:
             yield
         except KeyboardInterrupt:
-            self.record.status, self.record.stop_reason = INTERRUPTED, f"interrupted during epoch {len(self.record.history) + 1}"
-            self.close()
+            self.interrupt()
             raise
         except Exception as exc:  # a crash inside training: keep what was recorded, mark it
             raise TrainingCrash(self.crash(exc)) from exc
+
+    def interrupt(self) -> None:
+        """Mark the record ``interrupted`` (its finished epochs kept) and close it."""
+        self.record.status, self.record.stop_reason = INTERRUPTED, f"interrupted during epoch {len(self.record.history) + 1}"
+        self.close()
 
     def crash(self, exc: BaseException) -> str:
         """Mark the record ``crashed`` by ``exc`` (call it while handling ``exc``), close it; return the message."""
@@ -321,7 +325,9 @@ def _progress_line(plan: Plan, entry: Epoch, stopper: EarlyStopper) -> str:
 
 
 def describe_plan(plan: Plan, device: str | None = None, registry: Registry | None = None) -> dict[str, Any]:
-    """What ``vifspec plan`` shows for one plan: prepares it (data, model, one forward pass), trains nothing."""
+    """What ``vifspec plan`` shows for one plan: prepares it (data, model, one forward pass; its seeds tried together), trains nothing."""
+    from vifspec.executor.together import together_support  # it builds on this module
+
     prepared = prepare(plan, registry or default_registry(), device)
     spec = plan.spec
     info = model_info(prepared.model, spec.model.name, prepared.train)
@@ -330,6 +336,7 @@ def describe_plan(plan: Plan, device: str | None = None, registry: Registry | No
         "group": plan.group or "",
         "seed": plan.seed,
         "device": str(prepared.device),
+        "seeds": str(together_support(prepared)) if plan.seeds_in_variant > 1 else "one seed",
         "model": spec.model.name,
         "params": info.param_count,
         "n_train": info.n_train,

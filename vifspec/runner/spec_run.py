@@ -1,8 +1,8 @@
 """Run a whole spec: the baseline first, each plan (resuming finished ones), verdicts, reports.
 
-Each plan is prepared before it trains (a spec problem stops the run with exit 2 before anything of
-that plan is written). A plan that crashes is recorded as crashed and the sweep goes on; the exit
-code says so at the end. Verdicts come from the one results model (:mod:`vifspec.verdict`): each
+Every pending variant is prepared before anything trains (a spec problem stops the run with exit 2
+before anything is written). A plan that crashes is recorded as crashed and the sweep goes on; the
+exit code says so at the end, and a rerun retries it (only finished records are skipped). Verdicts come from the one results model (:mod:`vifspec.verdict`): each
 record keeps its own seed's verdict, and the experiment's verdicts over seeds are recomputed from the
 records whenever they are needed, so ``run``, ``check --records`` and the reports never disagree.
 Torch is imported only when a plan actually trains.
@@ -10,21 +10,28 @@ Torch is imported only when a plan actually trains.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from vifspec.compiler import expand_variants, load_spec, plans_for, select_variants
 from vifspec.compiler.plan import Plan
 from vifspec.compiler.variants import Variant, run_names
-from vifspec.errors import SpecError, TrainingCrash
+from vifspec.errors import SpecError
 from vifspec.records import RecordError, RunRecord, read_record, write_record
 from vifspec.records.record import BaselineRef
 from vifspec.registry import Registry, default_registry
+from vifspec.runner.backends import InProcess, open_backend
 from vifspec.runner.reports import write_reports
+from vifspec.runner.sweep import Sweep
+from vifspec.runner.units import Job, plan_units
 from vifspec.spec.schema import Spec
 from vifspec.spec.source import Source, resolve_path
 from vifspec.verdict import FAILED, PASSED, Verdict, group_records, judge_records
+
+if TYPE_CHECKING:
+    from vifspec.prepare.prepare import Prepared
 
 Say = Callable[[str], None]
 
@@ -40,6 +47,10 @@ class RunOptions:
     ascii: bool = False
     resume: bool = True
     overrides: dict[str, Any] = field(default_factory=dict)
+    workers: int | None = None
+    ray_address: str | None = None
+    retries: int = 2
+    """How many times Ray retries a task whose worker died, before its plans are recorded as crashed."""
 
 
 @dataclass
@@ -90,48 +101,60 @@ def compile_run(path: str, options: RunOptions, registry: Registry) -> tuple[Sou
 
 
 def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registry | None = None) -> RunSummary:
-    """Compile and run every selected plan of the spec at ``path``; write records and reports."""
+    """Compile and run every selected plan of the spec at ``path``; write records and reports.
+
+    The preflight prepares one plan of each pending variant and tries its seeds together
+    (:func:`~vifspec.executor.together.together_support`); the plans then train in units (a plan, or
+    a variant's seeds together) in this process or on Ray workers, each claimed first
+    (:class:`~vifspec.runner.sweep.Sweep`).
+    """
     registry = registry or default_registry()
     source, spec, variants, plans = compile_run(path, options, registry)
-    from vifspec.executor.run import run_plan  # imports torch
+    from vifspec.executor.together import together_support  # imports torch
     from vifspec.prepare.preflight import preflight
 
-    pending = [p for p in plans if not (options.resume and existing_record(p, options.out))]
-    problems = preflight(pending, registry, options.device)
+    finished = {id(p): existing_record(p, options.out) for p in plans} if options.resume else {}
+    pending = [p for p in plans if finished.get(id(p)) is None]
+    seeds = Counter(p.variant for p in pending)
+    together: set[str] = set()
+
+    def seeds_mode(prepared: Prepared) -> None:
+        if seeds[prepared.plan.variant] > 1:
+            support = together_support(prepared)
+            say(f"seeds of {prepared.plan.variant}: {support}")
+            if support.together:
+                together.add(prepared.plan.variant)
+
+    problems = preflight(pending, registry, options.device, inspect=seeds_mode)
     if problems:
         raise SpecError(problems)
     baselines = resolve_baseline(spec, source.path, options, say, registry)
     summary = RunSummary(spec.experiment.id)
     for plan in plans:
-        record = existing_record(plan, options.out) if options.resume else None
+        record = finished.get(id(plan))
         if record is not None:
             summary.skipped.append(f"{plan.variant} (seed {plan.seed})")
             say(f"skip {plan.variant} seed {plan.seed}: finished record with the same plan hash exists")
-        else:
-            say(f"run  {plan.variant} seed {plan.seed} -> {plan.run_dir(options.out)}")
-            record = _run_one(plan, options, baselines, registry, summary, run_plan)
-        if record is not None:
             summary.records.append(record)
-            if spec.arms:
-                _judge_arm_seed(record, summary.records, plans, options.out)
+
+    def on_record(plan: Plan, record: RunRecord, crash: str | None) -> None:
+        summary.records.append(record)
+        if crash:
+            summary.crashed.append(crash)
+        if spec.arms:
+            _judge_arm_seed(record, summary.records, plans, options.out)
+
+    def on_unit() -> None:
         summary.report_path = write_reports(spec.experiment.id, source.path, variants, options.out, options.ascii or spec.report.ascii)
+
+    job = Job(options.out, options.device, baselines, options.progress, registry)
+    backend = open_backend(options.workers, options.ray_address, pending, options.retries) if pending else InProcess()
+    Sweep(backend, job, options.resume, say, on_record, on_unit).run(plan_units(pending, together))
+    on_unit()
+    order = {(p.variant, p.run_label): i for i, p in enumerate(plans)}
+    summary.records.sort(key=lambda r: order.get((r.variant, r.run_label), len(order)))
     summary.judged = [(group, judge_records(group)) for group in group_records(summary.records)]
     return summary
-
-
-def _run_one(plan: Plan, options: RunOptions, baselines: dict[int, BaselineRef], registry: Registry,
-             summary: RunSummary, run_plan: Callable[..., RunRecord]) -> RunRecord | None:
-    """Train one plan; a crash is recorded (the record says ``crashed``) and the sweep goes on."""
-    baseline = baselines.get(plan.seed, baselines.get(-1))
-    try:
-        return run_plan(plan, out=options.out, device=options.device, baseline=baseline,
-                        progress=options.progress, registry=registry)
-    except TrainingCrash as exc:
-        summary.crashed.append(str(exc))
-        try:
-            return read_record(plan.run_dir(options.out))
-        except RecordError:
-            return None
 
 
 def _judge_arm_seed(record: RunRecord, records: list[RunRecord], plans: list[Plan], out: str) -> None:
@@ -162,7 +185,8 @@ def resolve_baseline(spec: Spec, spec_path: str, options: RunOptions, say: Say, 
         record = read_record(resolve_path(baseline.record, spec_path))
         return {-1: BaselineRef(label=baseline.label, source=baseline.record, metrics=record.metrics, compare=baseline.compare)}
     other = str(resolve_path(baseline.spec, spec_path))
-    sub = RunOptions(seeds=options.seeds, device=options.device, out=options.out, progress=options.progress, ascii=options.ascii)
+    sub = RunOptions(seeds=options.seeds, device=options.device, out=options.out, progress=options.progress, ascii=options.ascii,
+                     workers=options.workers, ray_address=options.ray_address, retries=options.retries)
     _, _, _, plans = compile_run(other, sub, registry)
     found = {p.seed: (p, existing_record(p, options.out)) for p in plans}
     if any(record is None for _, record in found.values()):

@@ -146,6 +146,20 @@ class GradClip(Strict):
         return self
 
 
+class Resources(Strict):
+    """``[train] resources``: what one Ray task (a plan, or a variant's seeds trained together) reserves on a worker."""
+
+    cpus: float = Field(1.0, gt=0, description="CPUs per task; torch runs that many threads (at least 1) unless [train].threads is set.")
+    gpus: float = Field(0.0, ge=0, description="GPUs per task: a fraction (0.25: four tasks share a GPU) or a whole number.")
+
+    @field_validator("cpus", "gpus")
+    @classmethod
+    def _whole_above_one(cls, amount: float) -> float:
+        if amount > 1 and amount != int(amount):
+            raise ValueError("an amount above 1 must be a whole number (Ray's rule)")
+        return amount
+
+
 class EarlyStopping(Strict):
     """Stop after ``patience`` epochs without improvement of ``monitor``; restore the best epoch."""
 
@@ -170,6 +184,7 @@ class Train(Strict):
     autocast: Literal["bf16"] | None = Field(None, description="bf16 autocast of forward and loss on CUDA (no-op elsewhere).")
     threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: torch's own choice).")
     checkpoint: bool = True
+    resources: Resources = Field(Resources(), description="What one task reserves on a Ray worker (vifspec run --workers / --ray-address).")
 
     @field_validator("grad_clip", mode="before")
     @classmethod
@@ -181,6 +196,12 @@ class Train(Strict):
     def _warmup_within_epochs(self) -> "Train":
         if self.schedule is not None and self.schedule.warmup_epochs >= self.epochs:
             raise ValueError(f"schedule.warmup_epochs ({self.schedule.warmup_epochs}) must be below epochs ({self.epochs})")
+        return self
+
+    @model_validator(mode="after")
+    def _gpus_need_a_gpu_device(self) -> "Train":
+        if self.resources.gpus > 0 and self.device in ("cpu", "mps"):
+            raise ValueError(f"resources.gpus = {self.resources.gpus:g} reserves a GPU but device is '{self.device}' (use 'auto' or 'cuda')")
         return self
 
 
