@@ -220,7 +220,34 @@ class _LossStep(nn.Module):
         outputs = self.model(batch)
         if weights is None:
             return outputs
-        return self.loss_mix(Scope(outputs, batch, self.model, self.fields), weights)
+        return self.loss_mix(Scope(outputs, batch, _SwappedIn(self.model), self.fields), weights)  # type: ignore[arg-type]
+
+
+class _SwappedIn:
+    """A module's parameters and buffers by name as a functional call swaps them in (plain tensors,
+    which ``nn.Module.get_parameter`` refuses), for the loss bindings."""
+
+    def __init__(self, module: nn.Module) -> None:
+        self.module = module
+
+    def get_parameter(self, name: str) -> torch.Tensor:
+        return self._get(name, "_parameters")
+
+    def get_buffer(self, name: str) -> torch.Tensor:
+        return self._get(name, "_buffers")
+
+    def named_parameters(self) -> Iterator[tuple[str, Any]]:
+        return self.module.named_parameters()
+
+    def _get(self, name: str, kind: str) -> torch.Tensor:
+        path, _, leaf = name.rpartition(".")
+        try:
+            owner = self.module.get_submodule(path)
+        except AttributeError:
+            raise AttributeError(name) from None
+        if leaf not in getattr(owner, kind):
+            raise AttributeError(name)
+        return getattr(owner, leaf)
 
 
 class _SeedParameters:
