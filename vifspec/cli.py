@@ -202,7 +202,7 @@ def judge(spec: str, results: str, out_path: str | None, ascii_: bool) -> None:
 def plan_command(spec: str, seeds: int | None, device: str | None) -> None:
     """Print what SPEC will run: variants x seeds, device, how seeds train (together or one by one), parameter count, param/sample ratio."""
     from vifspec.compiler import compile_plans
-    from vifspec.executor.run import describe_plan
+    from vifspec.runner.describe import describe_plan
 
     plans = compile_plans(spec, seeds=seeds)
     rows = [describe_plan(p, device) for p in plans]

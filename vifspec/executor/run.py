@@ -322,26 +322,3 @@ def _progress_line(plan: Plan, entry: Epoch, stopper: EarlyStopper) -> str:
     best = f" best={stopper.best_epoch}" if stopper.best_epoch else ""
     loss = f"{entry.train.loss:.4f}" if entry.train.loss is not None else "nan"
     return f"[{plan.variant} s{plan.seed}] epoch {entry.epoch:3d} train.loss={loss} {val}{best} ({entry.seconds:.2f}s)"
-
-
-def describe_plan(plan: Plan, device: str | None = None, registry: Registry | None = None) -> dict[str, Any]:
-    """What ``vifspec plan`` shows for one plan: prepares it (data, model, one forward pass; its seeds tried together), trains nothing."""
-    from vifspec.executor.together import together_support  # it builds on this module
-
-    prepared = prepare(plan, registry or default_registry(), device)
-    spec = plan.spec
-    info = model_info(prepared.model, spec.model.name, prepared.train)
-    return {
-        "variant": plan.variant,
-        "group": plan.group or "",
-        "seed": plan.seed,
-        "device": str(prepared.device),
-        "seeds": str(together_support(prepared)) if plan.seeds_in_variant > 1 else "one seed",
-        "model": spec.model.name,
-        "params": info.param_count,
-        "n_train": info.n_train,
-        "param/sample": info.param_per_sample,
-        "epochs": spec.train.epochs,
-        "loss terms": ", ".join(f"{n}×{t.weight:g}" for n, t in spec.loss.items()),
-        "plan hash": plan.hash[:10],
-    }

@@ -110,22 +110,12 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
     """
     registry = registry or default_registry()
     source, spec, variants, plans = compile_run(path, options, registry)
-    from vifspec.executor.together import together_support  # imports torch
-    from vifspec.prepare.preflight import preflight
+    from vifspec.prepare.preflight import preflight  # imports torch
 
     finished = {id(p): existing_record(p, options.out) for p in plans} if options.resume else {}
     pending = [p for p in plans if finished.get(id(p)) is None]
-    seeds = Counter(p.variant for p in pending)
-    together: set[str] = set()
-
-    def seeds_mode(prepared: Prepared) -> None:
-        if seeds[prepared.plan.variant] > 1:
-            support = together_support(prepared)
-            say(f"seeds of {prepared.plan.variant}: {support}")
-            if support.together:
-                together.add(prepared.plan.variant)
-
-    problems = preflight(pending, registry, options.device, inspect=seeds_mode)
+    together = _SeedsTogether(pending, say)
+    problems = preflight(pending, registry, options.device, inspect=together)
     if problems:
         raise SpecError(problems)
     baselines = resolve_baseline(spec, source.path, options, say, registry)
@@ -149,12 +139,31 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
 
     job = Job(options.out, options.device, baselines, options.progress, registry)
     backend = open_backend(options.workers, options.ray_address, pending, options.retries) if pending else InProcess()
-    Sweep(backend, job, options.resume, say, on_record, on_unit).run(plan_units(pending, together))
+    Sweep(backend, job, options.resume, say, on_record, on_unit).run(plan_units(pending, together.variants))
     on_unit()
     order = {(p.variant, p.run_label): i for i, p in enumerate(plans)}
     summary.records.sort(key=lambda r: order.get((r.variant, r.run_label), len(order)))
     summary.judged = [(group, judge_records(group)) for group in group_records(summary.records)]
     return summary
+
+
+class _SeedsTogether:
+    """Told each pending variant's prepared plan by the preflight, collects those whose seeds train together."""
+
+    def __init__(self, pending: list[Plan], say: Say) -> None:
+        self.seeds = Counter(p.variant for p in pending)
+        self.variants: set[str] = set()
+        self.say = say
+
+    def __call__(self, prepared: Prepared) -> None:
+        from vifspec.executor.together import together_support
+
+        variant = prepared.plan.variant
+        if self.seeds[variant] > 1:
+            support = together_support(prepared)
+            self.say(f"seeds of {variant}: {support}")
+            if support.together:
+                self.variants.add(variant)
 
 
 def _judge_arm_seed(record: RunRecord, records: list[RunRecord], plans: list[Plan], out: str) -> None:
