@@ -151,7 +151,7 @@ class _SeedsTogether:
     """Told each pending variant's prepared plan by the preflight, collects those whose seeds train together."""
 
     def __init__(self, pending: list[Plan], say: Say) -> None:
-        self.seeds = Counter(p.variant for p in pending)
+        self.several = {variant for (variant, _), n in Counter((p.variant, p.fold) for p in pending).items() if n > 1}
         self.variants: set[str] = set()
         self.say = say
 
@@ -159,7 +159,7 @@ class _SeedsTogether:
         from vifspec.executor.together import together_support
 
         variant = prepared.plan.variant
-        if self.seeds[variant] > 1:
+        if variant in self.several:
             support = together_support(prepared)
             self.say(f"seeds of {variant}: {support}")
             if support.together:

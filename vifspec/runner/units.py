@@ -27,8 +27,8 @@ class Unit:
     def describe(self) -> str:
         plan = self.plans[0]
         if self.together:
-            return f"{plan.variant} seeds {','.join(str(p.seed) for p in self.plans)} together"
-        return f"{plan.variant} seed {plan.seed}"
+            return f"{plan.variant} seeds {','.join(p.run_label for p in self.plans)} together"
+        return f"{plan.variant} seed {plan.run_label}"
 
 
 @dataclass
@@ -58,12 +58,12 @@ class Outcome:
 
 
 def plan_units(plans: Sequence[Plan], together: set[str]) -> list[Unit]:
-    """One unit per plan, except the seeds of each variant in ``together``, which form one unit."""
-    by_variant: dict[str, list[Plan]] = {}
+    """One unit per plan, except the seeds of each variant in ``together`` (of one fold: the same data), which form one unit."""
+    by_data: dict[tuple[str, int | None], list[Plan]] = {}
     for plan in plans:
-        by_variant.setdefault(plan.variant, []).append(plan)
+        by_data.setdefault((plan.variant, plan.fold), []).append(plan)
     units: list[Unit] = []
-    for variant, group in by_variant.items():
+    for (variant, _), group in by_data.items():
         if variant in together and len(group) > 1:
             units.append(Unit(group, together=True))
         else:
