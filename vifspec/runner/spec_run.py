@@ -141,7 +141,7 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
     backend = open_backend(options.workers, options.ray_address, pending, options.retries) if pending else InProcess()
     Sweep(backend, job, options.resume, say, on_record, on_unit).run(plan_units(pending, together.variants))
     on_unit()
-    order = {(p.variant, p.run_label): i for i, p in enumerate(plans)}
+    order = {(p.variant, p.label): i for i, p in enumerate(plans)}
     summary.records.sort(key=lambda r: order.get((r.variant, r.run_label), len(order)))
     summary.judged = [(group, judge_records(group)) for group in group_records(summary.records)]
     return summary

@@ -76,13 +76,13 @@ class Sweep:
             run_dir = plan.run_dir(self.job.out)
             held = self.claims.take(run_dir)
             if not isinstance(held, Claim):
-                self.say(f"wait {plan.variant} seed {plan.run_label}: {held.describe()} is training it")
+                self.say(f"wait {plan.variant} seed {plan.label}: {held.describe()} is training it")
                 waiting.append(Waiting(plan, _mtime(run_dir)))
                 continue
             done = self._finished_elsewhere(plan)
             if done is not None:
                 self.claims.release(run_dir)
-                self.say(f"skip {plan.variant} seed {plan.run_label}: finished by another run")
+                self.say(f"skip {plan.variant} seed {plan.label}: finished by another run")
                 self.on_record(plan, done, None)
                 continue
             mine.append(plan)

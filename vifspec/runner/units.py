@@ -27,8 +27,8 @@ class Unit:
     def describe(self) -> str:
         plan = self.plans[0]
         if self.together:
-            return f"{plan.variant} seeds {','.join(p.run_label for p in self.plans)} together"
-        return f"{plan.variant} seed {plan.run_label}"
+            return f"{plan.variant} seeds {','.join(p.label for p in self.plans)} together"
+        return f"{plan.variant} seed {plan.label}"
 
 
 @dataclass
