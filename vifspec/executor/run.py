@@ -196,7 +196,7 @@ class SeedRun:
         self.record.status, self.record.stop_reason = CRASHED, f"{type(exc).__name__}: {exc}"
         self.record.traceback = traceback.format_exc()
         self.close()
-        return f"{self.record.label()} crashed: {self.record.stop_reason}; record: {self.run_dir / RECORD_FILE}"
+        return f"{self.record.variant} (seed {self.record.run_label}) crashed: {self.record.stop_reason}; record: {self.run_dir / RECORD_FILE}"
 
     def close(self) -> None:
         """Timestamps, this seed's verdict, the final write."""

@@ -136,7 +136,7 @@ def _write_shipped(record: RunRecord, files: dict[str, bytes], run_dir: Path) ->
 
 
 def _crash_message(record: RunRecord, run_dir: Path) -> str:
-    return f"{record.label()} crashed: {record.stop_reason}; record: {run_dir / RECORD_FILE}"
+    return f"{record.variant} (seed {record.run_label}) crashed: {record.stop_reason}; record: {run_dir / RECORD_FILE}"
 
 
 def _record(path: Path) -> RunRecord | None:
