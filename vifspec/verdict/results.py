@@ -226,16 +226,16 @@ def results_from_file(data: Any, arm_names: Iterable[str] = (), baseline_arm: st
     problems = validate_results(data)
     if problems:
         raise SpecError(problems)
-    arms = {name: _samples(block, f"{name}:") for name, block in (data.get("arms") or {}).items()}
-    baseline = _samples(data["baseline"]) if data.get("baseline") is not None else []
+    arms = {name: _samples(_split_table(block), f"{name}:") for name, block in (data.get("arms") or {}).items()}
+    baseline = _samples(_split_table(data["baseline"])) if data.get("baseline") is not None else []
     if not baseline and baseline_arm in arms:
         baseline = arms[baseline_arm]  # the baseline is one of the arms
     own = _samples(data["metrics"]) if data.get("metrics") is not None else []
     return Results(own=own, arms=arms, baseline=baseline, arm_names=frozenset(arm_names) | frozenset(arms))
 
 
-def _samples(block: Any, who: str = "") -> list[Sample]:
-    table = _split_table(block)
+def _samples(table: Any, who: str = "") -> list[Sample]:
+    """One sample per position of the table's lists (a scalar holds for every position)."""
     lengths = [len(v) for values in table.values() for v in values.values() if isinstance(v, list)]
     n = max(lengths, default=1)
     return [
