@@ -1,13 +1,14 @@
 """Time the test-resampling bootstrap (vifspec.executor.resample) against a naive loop, side by side.
 
     .venv/bin/python benchmarks/resample_speed.py [--n 10000 100000] [--resamples 1000]
-        [--retrieval-resamples 20] [--device cpu|cuda] [--chunk C]
+        [--retrieval-resamples 20] [--device cpu|cuda] [--chunk C] [--repeats 3]
 
 For each metric and size, three ways to get the same B values from the same index sets:
   resample   resample_metric as shipped (vmap over chunks where the metric allows it, else a loop)
   loop       its fallback forced: one call per resample, results kept on the device (no sync per call)
   naive      a Python loop calling the public metric on x[idx], one .item() host sync per resample
-Prints seconds per 1000 resamples and the speed-up of resample over naive. recall_at_k costs
+Prints seconds per 1000 resamples (the best of --repeats timings, after a warm-up) and the speed-up
+of resample over naive. recall_at_k costs
 O(N^2 D) per resample, so it gets --retrieval-resamples (scaled to 1000 in the table).
 """
 
@@ -23,14 +24,18 @@ from vifspec.executor import resample as resampling
 from vifspec.metrics import accuracy, auroc, mae, recall_at_k
 
 
-def synced_seconds(fn: Callable[[], Any], device: torch.device) -> float:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    fn()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
+def synced_seconds(fn: Callable[[], Any], device: torch.device, repeats: int) -> float:
+    """The best of ``repeats`` wall times of ``fn()``, synchronising a CUDA device around each."""
+    times = []
+    for _ in range(repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def cases(n: int) -> dict[str, tuple[Callable[..., float], dict, dict]]:
@@ -58,6 +63,7 @@ def main() -> None:
     parser.add_argument("--retrieval-resamples", type=int, default=20)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--chunk", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     device = torch.device(args.device)
     print(f"{device} (torch {torch.__version__}, {torch.get_num_threads()} threads); seconds per 1000 resamples")
@@ -70,10 +76,10 @@ def main() -> None:
             resampling.resample_metric(metric, inputs, params, resamples=2, chunk=args.chunk)  # warm-up
             result: list[Any] = []
             t_resample = synced_seconds(lambda: result.append(resampling.resample_metric(
-                metric, inputs, params, resamples=b, chunk=args.chunk)), device)
+                metric, inputs, params, resamples=b, chunk=args.chunk)), device, args.repeats)
             t_loop = synced_seconds(lambda: resampling.resample_metric(
-                metric, inputs, params, resamples=b, vectorise=False), device)
-            t_naive = synced_seconds(lambda: naive(metric, inputs, params, index), device)
+                metric, inputs, params, resamples=b, vectorise=False), device, args.repeats)
+            t_naive = synced_seconds(lambda: naive(metric, inputs, params, index), device, args.repeats)
             path = "vmap" if result[0].vectorised else "loop"
             scale = 1000 / b
             print(f"  {name:<12} {n:>7} {b:>5} {path:>9} {t_resample * scale:>9.3f} {t_loop * scale:>9.3f} "

@@ -2,7 +2,7 @@
 
 A metric registered ``per_example`` is a function of independent examples along the first
 dimension, so drawing N examples with replacement B times and scoring each draw gives its sampling
-distribution (Efron & Tibshirani 1993, ch. 6 and 13); the interval is the percentile interval of the
+distribution (Efron & Tibshirani 1993, ch. 13); the interval is the percentile interval of the
 B values (``vifspec.verdict.stats.percentile_interval``). Every per-example input is indexed by the
 same draw (for retrieval metrics the candidate pool is resampled with the queries: the split is the
 unit).

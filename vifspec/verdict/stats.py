@@ -13,7 +13,7 @@ Precipice" (rliable: IQM). The results agree with ``scipy.stats`` (``t.interval`
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from statistics import NormalDist
 from typing import Any, Callable, Mapping, Sequence
 
@@ -90,10 +90,17 @@ class Interval:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Interval:
-        fields = dict(data)
-        if fields.get("estimate") is None:
-            fields["estimate"] = math.nan
-        return cls(**fields)
+        """The inverse of :meth:`to_dict`; ``ValueError`` names unknown or missing keys."""
+        values = dict(data)
+        unknown = sorted(set(values) - {field.name for field in fields(cls)})
+        if unknown:
+            raise ValueError(f"an interval has no keys {unknown}")
+        if values.get("estimate") is None:
+            values["estimate"] = math.nan
+        try:
+            return cls(**values)
+        except TypeError as error:
+            raise ValueError(f"malformed interval: {error}") from None
 
 
 # ------------------------------------------------------------------------------------ aggregates
@@ -389,7 +396,7 @@ def _bootstrap(samples: tuple[np.ndarray, ...], statistic: Callable[..., Any], c
 
 def _bca_levels(samples: tuple[np.ndarray, ...], statistic: Callable[..., Any], theta: np.ndarray, estimate: float,
                 confidence: float) -> tuple[float, float]:
-    """BCa's adjusted quantile levels (Efron & Tibshirani 1993, eq. 14.9-14.15; several samples as scipy).
+    """BCa's adjusted quantile levels (Efron & Tibshirani 1993, section 14.3; several samples as scipy does).
 
     NaN levels when the estimate lies below or above every resample; no acceleration (``a = 0``)
     when the jackknife values are all equal (scipy returns NaN there).
