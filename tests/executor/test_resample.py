@@ -7,6 +7,7 @@ import pytest
 import torch
 from sklearn.metrics import accuracy_score, cohen_kappa_score, precision_score, roc_auc_score
 
+import vifspec.metrics as metrics
 from vifspec.executor.resample import resample_indices, resample_metric
 from vifspec.metrics import accuracy, auroc, mae, precision, qwk, qwk_per_dim, recall_at_k
 from vifspec.metrics._common import tensor_results
@@ -65,13 +66,13 @@ def test_auc_interval_matches_a_scikit_learn_bootstrap_over_the_same_indices():
 def test_label_metrics_match_numpy_and_scikit_learn_and_are_vectorised():
     d = data()
     p, t = d["preds"].numpy(), d["labels"].numpy()
-    index = index_matrix(300, 300, 0)
-    result = resample_metric(accuracy, {"preds": d["preds"], "target": d["labels"]}, resamples=300, confidence=0.9)
+    index = index_matrix(300, 150, 0)
+    result = resample_metric(accuracy, {"preds": d["preds"], "target": d["labels"]}, resamples=150, confidence=0.9)
     check_against(result, np.array([accuracy_score(t[i], p[i]) for i in index]), confidence=0.9)
     assert result.vectorised
-    result = resample_metric(mae, {"preds": d["scores"] * 2, "target": d["labels"]}, resamples=300)
+    result = resample_metric(mae, {"preds": d["scores"] * 2, "target": d["labels"]}, resamples=150)
     check_against(result, np.abs(2 * d["scores"].numpy()[index] - t[index]).mean(axis=1))
-    result = resample_metric(qwk, {"preds": d["preds"], "target": d["labels"]}, resamples=300)
+    result = resample_metric(qwk, {"preds": d["preds"], "target": d["labels"]}, resamples=150)
     check_against(result, np.array([cohen_kappa_score(t[i], p[i], weights="quadratic") for i in index]))
 
 
@@ -96,12 +97,55 @@ def test_recall_at_k_resamples_queries_and_pool_together():
 def test_vmap_loop_and_chunk_size_give_the_same_values(metric, names):
     d = data(n=100)
     inputs = {"preds": d[names[0]], "target": d[names[1]]}
-    batched = resample_metric(metric, inputs, resamples=50, seed=2)
-    looped = resample_metric(metric, inputs, resamples=50, seed=2, vectorise=False)
-    chunked = resample_metric(metric, inputs, resamples=50, seed=2, chunk=7)
+    batched = resample_metric(metric, inputs, resamples=20, seed=2)
+    looped = resample_metric(metric, inputs, resamples=20, seed=2, vectorise=False)
+    chunked = resample_metric(metric, inputs, resamples=20, seed=2, chunk=7)
     assert batched.vectorised and not looped.vectorised
     assert torch.allclose(batched.values, looped.values, rtol=0, atol=1e-12)
     assert torch.equal(batched.values, chunked.values)
+
+
+def every_per_example_metric() -> list[tuple[str, dict, dict]]:
+    """(function name, inputs, params) for each built-in metric registered per_example."""
+    d = data(n=80)
+    pair = {"preds": d["preds"], "target": d["labels"]}
+    scored = {"scores": d["scores"], "target": d["binary"]}
+    vectors = {"preds": d["queries"], "target": d["items"]}
+    probs = {"probs": torch.softmax(d["queries"][:, :3], dim=1), "target": d["labels"]}
+    x = {"x": d["scores"]}
+    groups = d["labels"]
+    return [
+        ("accuracy", pair, {}), ("mae", pair, {}), ("mse", pair, {}), ("qwk", pair, {}),
+        ("class_recall", pair, {"cls": 1}), ("minority_recall", pair, {}), ("hedging", {"preds": d["preds"]}, {}),
+        ("pearson", {"preds": d["scores"], "target": d["binary"]}, {}),
+        ("spearman", {"preds": d["scores"], "target": d["binary"]}, {}),
+        ("auroc", scored, {}), ("precision", scored, {}), ("recall", scored, {}),
+        ("score_spread", {"scores": d["scores"]}, {}), ("calibration", probs, {}), ("ece", probs, {}),
+        ("mean_value", x, {}), ("dispersion_std", x, {}), ("dispersion_cv", x, {}),
+        ("group_cv", {"x": d["scores"], "groups": groups}, {}),
+        ("conditional_ratio", {"x": d["scores"], "condition": d["binary"]}, {}), ("percentile", x, {}),
+        ("mean_cosine", vectors, {}), ("offset_margin", vectors | {"last": d["queries"].flip(0)}, {}),
+        ("cosine_drop", {"preds": d["queries"], "preds_ablated": d["items"].flip(0), "target": d["items"]}, {}),
+        ("bins_delta", vectors | {"last": d["queries"].flip(0)}, {}),
+        ("recall_at_k", vectors, {"k": 5}), ("contain_at_k", vectors | {"groups": groups}, {"k": 5}),
+    ]
+
+
+@pytest.mark.parametrize("name, inputs, params", every_per_example_metric(),
+                         ids=[case[0] for case in every_per_example_metric()])
+def test_every_per_example_metric_resamples_alike_batched_or_looped(name, inputs, params):
+    metric = getattr(metrics, name)
+    batched = resample_metric(metric, inputs, params, resamples=12, seed=1)
+    looped = resample_metric(metric, inputs, params, resamples=12, seed=1, vectorise=False)
+    assert torch.allclose(batched.values, looped.values, rtol=0, atol=1e-9, equal_nan=True)
+    assert batched.interval.estimate == pytest.approx(metric(**inputs, **params), nan_ok=True)
+
+
+def test_the_table_covers_every_per_example_metric():
+    from vifspec.metrics import _ENTRIES
+
+    registered = {entry.function.split(":")[1] for entry in _ENTRIES if entry.per_example and entry.name != "qwk_per_dim"}
+    assert registered == {name for name, _, _ in every_per_example_metric()}
 
 
 def test_resampling_is_deterministic_for_a_seed():
@@ -117,8 +161,8 @@ def test_undefined_resamples_are_counted_and_left_out():
     target = torch.zeros(30)
     target[:2] = 1  # two positives: some resamples draw none, and AUC is undefined there
     scores = torch.linspace(0, 1, 30)
-    result = resample_metric(auroc, {"scores": scores, "target": target}, resamples=400, seed=0)
-    index = index_matrix(30, 400, 0)
+    result = resample_metric(auroc, {"scores": scores, "target": target}, resamples=200, seed=0)
+    index = index_matrix(30, 200, 0)
     no_positive = ~(index < 2).any(axis=1)
     assert result.interval.undefined == int(no_positive.sum()) > 0
     assert torch.isnan(result.values).numpy().tolist() == no_positive.tolist()
