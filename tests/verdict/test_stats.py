@@ -75,6 +75,9 @@ def test_unknown_settings_are_rejected():
         check_settings("mean", "bootstrap", "basic")
     with pytest.raises(ValueError, match="confidence"):
         t_interval([1.0, 2.0], confidence=1.0)
+    with pytest.raises(ValueError, match="confidence"):
+        check_settings(confidence=0.0)
+    check_settings("iqm", "bootstrap", "bca", 0.9)
 
 
 # ------------------------------------------------------------------------------------- Student t

@@ -270,9 +270,11 @@ def seed_interval(values: Sequence[float], confidence: float = DEFAULT_CONFIDENC
     return bootstrap_interval(values, confidence, aggregate, variant, resamples, seed)
 
 
-def check_settings(aggregate: str = "mean", method: str = T, variant: str = PERCENTILE) -> None:
-    """Raise ``ValueError`` for an unknown aggregate, method or bootstrap variant, or for the t
-    method with an aggregate other than the mean (the t interval is an interval of the mean)."""
+def check_settings(aggregate: str = "mean", method: str = T, variant: str = PERCENTILE,
+                   confidence: float = DEFAULT_CONFIDENCE) -> None:
+    """Raise ``ValueError`` for an unknown aggregate, method or bootstrap variant, a confidence outside
+    (0, 1), or the t method with an aggregate other than the mean (the t interval is the mean's)."""
+    _check_confidence(confidence)
     _aggregate_function(aggregate)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
