@@ -1,12 +1,13 @@
 """Time the test-resampling bootstrap (vifspec.executor.resample) against a naive loop, side by side.
 
     .venv/bin/python benchmarks/resample_speed.py [--n 10000 100000] [--resamples 1000]
-        [--retrieval-resamples 20] [--device cpu|cuda] [--chunk C] [--repeats 3]
+        [--retrieval-resamples 20] [--device cpu|cuda] [--chunk C] [--repeats 3] [--threads T]
 
 For each metric and size, three ways to get the same B values from the same index sets:
   resample   resample_metric as shipped (vmap over chunks where the metric allows it, else a loop)
   loop       its fallback forced: one call per resample, results kept on the device (no sync per call)
   naive      a Python loop calling the public metric on x[idx], one .item() host sync per resample
+             (the same index sets, drawn inside the timing as the other two draw them)
 Prints seconds per 1000 resamples (the best of --repeats timings, after a warm-up) and the speed-up
 of resample over naive. recall_at_k costs
 O(N^2 D) per resample, so it gets --retrieval-resamples (scaled to 1000 in the table).
@@ -52,7 +53,9 @@ def cases(n: int) -> dict[str, tuple[Callable[..., float], dict, dict]]:
     }
 
 
-def naive(metric: Callable[..., float], inputs: dict, params: dict, index: torch.Tensor) -> list[float]:
+def naive(metric: Callable[..., float], inputs: dict, params: dict, n: int, resamples: int,
+          device: torch.device) -> list[float]:
+    index = torch.cat(list(resampling.resample_indices(n, resamples, 0, device)))
     return [metric(**{k: v[rows] for k, v in inputs.items()}, **params) for rows in index]
 
 
@@ -64,7 +67,10 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--chunk", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (1 on a shared machine)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     print(f"{device} (torch {torch.__version__}, {torch.get_num_threads()} threads); seconds per 1000 resamples")
     print(f"  {'metric':<12} {'N':>7} {'B':>5} {'path':>9} {'resample':>9} {'loop':>9} {'naive':>9} {'naive/resample':>15}")
@@ -72,14 +78,13 @@ def main() -> None:
         for name, (metric, inputs, params) in cases(n).items():
             inputs = {k: v.to(device) for k, v in inputs.items()}
             b = args.retrieval_resamples if name == "recall_at_k" else args.resamples
-            index = torch.cat(list(resampling.resample_indices(n, b, 0, device)))
             resampling.resample_metric(metric, inputs, params, resamples=2, chunk=args.chunk)  # warm-up
             result: list[Any] = []
             t_resample = synced_seconds(lambda: result.append(resampling.resample_metric(
                 metric, inputs, params, resamples=b, chunk=args.chunk)), device, args.repeats)
             t_loop = synced_seconds(lambda: resampling.resample_metric(
                 metric, inputs, params, resamples=b, vectorise=False), device, args.repeats)
-            t_naive = synced_seconds(lambda: naive(metric, inputs, params, index), device, args.repeats)
+            t_naive = synced_seconds(lambda: naive(metric, inputs, params, n, b, device), device, args.repeats)
             path = "vmap" if result[0].vectorised else "loop"
             scale = 1000 / b
             print(f"  {name:<12} {n:>7} {b:>5} {path:>9} {t_resample * scale:>9.3f} {t_loop * scale:>9.3f} "

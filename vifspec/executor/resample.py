@@ -30,7 +30,7 @@ from vifspec.verdict.stats import DEFAULT_CONFIDENCE, NONE, TEST_RESAMPLING, Int
 DEFAULT_RESAMPLES = 1000
 DRAW_ELEMENTS = 1 << 24
 CHUNK_ELEMENTS = 1 << 24
-MAX_CHUNK = 64
+MAX_CHUNK = 16
 METHOD = "bootstrap percentile"
 
 
@@ -72,7 +72,7 @@ def resample_metric(metric: Callable[..., Any], inputs: Mapping[str, Any], param
     resampled together; ``params``: passed through unchanged (``k``, ``threshold``, a constant).
     Runs on the device of the first tensor input, with the index sets of :func:`resample_indices`.
     ``chunk``: resamples batched per ``vmap`` call (default: as many as keep the gathered inputs
-    under 2^24 elements, between 1 and 64; halved when CUDA runs out of memory). The chunk never
+    under 2^24 elements, between 1 and 16; halved when CUDA runs out of memory). The chunk never
     changes the values. ``vectorise=False`` skips ``vmap`` and calls the metric once per resample
     (the same values, less memory). The interval's estimate is the metric on the whole split, ``n`` = N.
     """
