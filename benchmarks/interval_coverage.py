@@ -42,7 +42,7 @@ def coverage(draw, mean: float, median: float, n: int, args, rng) -> dict[str, f
         values = draw(rng, n)
         for name, (interval_of, truth) in methods.items():
             interval = interval_of(values)
-            hits[name] += interval.bounded and interval.low <= truth <= interval.high
+            hits[name] += interval.has_interval and interval.low <= truth <= interval.high
     return {name: count / args.reps for name, count in hits.items()}
 
 

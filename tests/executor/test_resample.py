@@ -58,7 +58,7 @@ def test_auc_interval_matches_a_scikit_learn_bootstrap_over_the_same_indices():
     assert np.allclose(result.values.numpy(), reference, rtol=0, atol=1e-12)
     low, high = np.quantile(reference, [0.025, 0.975])
     assert result.interval.low == pytest.approx(low, abs=1e-12) and result.interval.high == pytest.approx(high, abs=1e-12)
-    assert result.interval.estimate == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+    assert result.interval.value == pytest.approx(roc_auc_score(y, s), abs=1e-12)
     assert (result.interval.kind, result.interval.n, result.interval.resamples) == ("test resampling", 300, 200)
     assert result.interval.method == "bootstrap percentile" and not result.vectorised
 
@@ -113,14 +113,17 @@ def every_per_example_metric() -> list[tuple[str, dict, dict]]:
     vectors = {"preds": d["queries"], "target": d["items"]}
     probs = {"probs": torch.softmax(d["queries"][:, :3], dim=1), "target": d["labels"]}
     x = {"x": d["scores"]}
+    regression = {"preds": 2 * d["scores"], "target": d["labels"].double()}
     groups = d["labels"]
     return [
-        ("accuracy", pair, {}), ("mae", pair, {}), ("mse", pair, {}), ("qwk", pair, {}),
+        ("accuracy", pair, {}), ("macro_f1", pair, {}), ("mae", pair, {}), ("mse", pair, {}), ("qwk", pair, {}),
         ("class_recall", pair, {"cls": 1}), ("minority_recall", pair, {}), ("hedging", {"preds": d["preds"]}, {}),
         ("pearson", {"preds": d["scores"], "target": d["binary"]}, {}),
         ("spearman", {"preds": d["scores"], "target": d["binary"]}, {}),
         ("auroc", scored, {}), ("precision", scored, {}), ("recall", scored, {}),
+        ("r2", regression, {}), ("rmse", regression, {}),
         ("score_spread", {"scores": d["scores"]}, {}), ("calibration", probs, {}), ("ece", probs, {}),
+        ("log_loss", probs, {}),
         ("mean_value", x, {}), ("dispersion_std", x, {}), ("dispersion_cv", x, {}),
         ("group_cv", {"x": d["scores"], "groups": groups}, {}),
         ("conditional_ratio", {"x": d["scores"], "condition": d["binary"]}, {}), ("percentile", x, {}),
@@ -138,7 +141,7 @@ def test_every_per_example_metric_resamples_alike_batched_or_looped(name, inputs
     batched = resample_metric(metric, inputs, params, resamples=12, seed=1)
     looped = resample_metric(metric, inputs, params, resamples=12, seed=1, vectorise=False)
     assert torch.allclose(batched.values, looped.values, rtol=0, atol=1e-9, equal_nan=True)
-    assert batched.interval.estimate == pytest.approx(metric(**inputs, **params), nan_ok=True)
+    assert batched.interval.value == pytest.approx(metric(**inputs, **params), nan_ok=True)
 
 
 def test_the_table_covers_every_per_example_metric():

@@ -96,7 +96,7 @@ def test_t_interval_matches_scipy(values, confidence):
     interval = t_interval(values, confidence)
     sem = scipy.stats.sem(values)
     if sem == 0:
-        assert interval.low == interval.high == interval.estimate
+        assert interval.low == interval.high == interval.value
         return
     low, high = scipy.stats.t.interval(confidence, len(values) - 1, loc=np.mean(values), scale=sem)
     assert close(interval.low, low) and close(interval.high, high)
@@ -105,14 +105,14 @@ def test_t_interval_matches_scipy(values, confidence):
 
 def test_one_seed_gives_no_interval_and_says_so():
     for interval in (t_interval([0.7]), bootstrap_interval([0.7]), seed_interval([0.7], method="bootstrap")):
-        assert not interval.bounded and interval.low is None and interval.high is None
-        assert interval.estimate == 0.7 and interval.n == 1
+        assert not interval.has_interval and interval.low is None and interval.high is None
+        assert interval.value == 0.7 and interval.n == 1
         assert interval.kind == "none" and interval.label == "none" and "one seed" in interval.note
 
 
 def test_identical_seeds_give_the_value_itself():
     interval = t_interval([0.7, 0.7, 0.7])
-    assert interval.bounded and interval.low == interval.high == pytest.approx(0.7)
+    assert interval.has_interval and interval.low == interval.high == pytest.approx(0.7)
 
 
 # ------------------------------------------------------------------------------------- bootstrap
@@ -201,7 +201,7 @@ def test_a_single_baseline_value_is_taken_as_exact():
     assert "second side is one value" in interval.note
     mirrored = unpaired_difference([0.70], x)
     assert close(mirrored.low, -expected[1]) and close(mirrored.high, -expected[0])
-    assert not unpaired_difference([0.71], [0.70]).bounded
+    assert not unpaired_difference([0.71], [0.70]).has_interval
 
 
 # ------------------------------------------------------------------------ percentile, Interval type
@@ -215,7 +215,7 @@ def test_percentile_interval_leaves_undefined_resamples_out_and_counts_them():
     assert (interval.undefined, interval.resamples) == (2, 7) and "undefined on 2 of 7" in interval.note
     assert interval.label == "test resampling, 1 seed"
     empty = percentile_interval([np.nan, np.nan], 0.5, n=40)
-    assert not empty.bounded and "undefined on all 2" in empty.note
+    assert not empty.has_interval and "undefined on all 2" in empty.note
 
 
 def test_interval_round_trips_through_json():
@@ -223,8 +223,8 @@ def test_interval_round_trips_through_json():
                      Interval.point(float("nan"), 3, "missing")):
         data = json.loads(json.dumps(interval.to_dict()))
         back = Interval.from_dict(data)
-        if math.isnan(interval.estimate):
-            assert data["estimate"] is None and math.isnan(back.estimate)
+        if math.isnan(interval.value):
+            assert data["value"] is None and math.isnan(back.value)
         else:
             assert back == interval
     assert t_interval(seeds(5)).label == "seeds, n = 5"

@@ -16,10 +16,10 @@ from typing import Sequence
 
 import numpy as np
 
-from vifspec.expr import FAIL, MISSING, PASS, compare
+from vifspec.expr import compare
+from vifspec.verdict.criterion import FAIL, INCONCLUSIVE, MISSING, PASS
 from vifspec.verdict.stats import DEFAULT_CONFIDENCE, Interval, finite_values, t_quantile
 
-INCONCLUSIVE = "INCONCLUSIVE"
 OPERATORS = (">", ">=", "<", "<=", "==")
 _PASSING_END = {">": "high", ">=": "high", "<": "low", "<=": "low"}
 
@@ -36,10 +36,10 @@ def decide(interval: Interval, op: str, target: float) -> str:
     """
     if op not in OPERATORS:
         raise ValueError(f"op must be one of {' '.join(OPERATORS)}, got {op!r}")
-    if not (math.isfinite(interval.estimate) and math.isfinite(target)):
+    if not (math.isfinite(interval.value) and math.isfinite(target)):
         return MISSING
-    if not interval.bounded:
-        return PASS if compare(op, interval.estimate, target) else FAIL
+    if not interval.has_interval:
+        return PASS if compare(op, interval.value, target) else FAIL
     low, high = interval.low, interval.high
     if compare(op, low, target) and compare(op, high, target):
         return PASS
@@ -52,7 +52,7 @@ def decide(interval: Interval, op: str, target: float) -> str:
 def within_noise(interval: Interval) -> bool | None:
     """Whether a difference's interval contains zero (``low <= 0 <= high``): the change cannot be told
     from noise at the interval's confidence. ``None`` when there is no interval to say it with."""
-    return interval.contains(0.0) if interval.bounded else None
+    return interval.contains(0.0) if interval.has_interval else None
 
 
 def seeds_needed(spread: float, distance: float, confidence: float = DEFAULT_CONFIDENCE) -> int | None:

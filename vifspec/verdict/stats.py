@@ -32,38 +32,39 @@ _AGREE = "the seeds agree exactly: the interval is the value itself"
 
 @dataclass(frozen=True)
 class Interval:
-    """An estimate with its confidence interval, and what uncertainty the interval expresses.
+    """An estimate (``value``) with its confidence interval, and what uncertainty the interval expresses.
 
     ``low``/``high`` are ``None`` when there is no interval (one seed, nothing to resample): the
-    estimate then stands alone and is never dressed up as a zero-width interval. ``n`` counts the
+    value then stands alone and is never dressed up as a zero-width interval. ``n`` counts the
     independent units the interval rests on: seeds for ``kind == "seeds"``, test examples for
     ``kind == "test resampling"``. ``method`` names the construction (``"t"``, ``"welch t"``,
     ``"bootstrap percentile"``, ``"bootstrap bca"``, prefixed ``"paired "`` for per-seed
     differences; ``"none"``). ``resamples`` is the bootstrap's B and ``undefined`` how many of them
     gave no value (NaN: e.g. a resample with a single class for AUC); the interval is taken over the
     defined ones. ``note`` says anything a reader should know (why there is no interval).
+    ``Interval(value, n=3)`` is a bare estimate without an interval.
     """
 
-    estimate: float
-    low: float | None
-    high: float | None
-    n: int
-    confidence: float
-    method: str
-    kind: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+    n: int = 1
+    confidence: float = DEFAULT_CONFIDENCE
+    method: str = NONE
+    kind: str = NONE
     aggregate: str = "mean"
     resamples: int | None = None
     undefined: int = 0
     note: str = ""
 
     @classmethod
-    def point(cls, estimate: float, n: int, note: str, aggregate: str = "mean",
+    def point(cls, value: float, n: int, note: str, aggregate: str = "mean",
               confidence: float = DEFAULT_CONFIDENCE) -> Interval:
-        """An estimate without an interval (``kind == "none"``), ``note`` saying why."""
-        return cls(float(estimate), None, None, n, confidence, NONE, NONE, aggregate, note=note)
+        """A value without an interval (``kind == "none"``), ``note`` saying why."""
+        return cls(float(value), None, None, n, confidence, NONE, NONE, aggregate, note=note)
 
     @property
-    def bounded(self) -> bool:
+    def has_interval(self) -> bool:
         """Whether there is an interval (``low`` and ``high`` are numbers)."""
         return self.low is not None and self.high is not None
 
@@ -78,12 +79,12 @@ class Interval:
 
     def contains(self, value: float) -> bool:
         """``low <= value <= high`` (False without an interval)."""
-        return self.bounded and self.low <= value <= self.high
+        return self.has_interval and self.low <= value <= self.high
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: a non-finite estimate or bound is written as ``None``."""
+        """JSON-ready: a non-finite value or bound is written as ``None``."""
         data = asdict(self)
-        for key in ("estimate", "low", "high"):
+        for key in ("value", "low", "high"):
             value = data[key]
             data[key] = value if value is not None and math.isfinite(value) else None
         return data
@@ -95,8 +96,8 @@ class Interval:
         unknown = sorted(set(values) - {field.name for field in fields(cls)})
         if unknown:
             raise ValueError(f"an interval has no keys {unknown}")
-        if values.get("estimate") is None:
-            values["estimate"] = math.nan
+        if values.get("value") is None:
+            values["value"] = math.nan
         try:
             return cls(**values)
         except TypeError as error:
@@ -296,7 +297,7 @@ def paired_difference(x: Sequence[float], y: Sequence[float], confidence: float 
     if a.size != b.size:
         raise ValueError(f"paired values need one per seed on both sides, got {a.size} and {b.size}")
     interval = seed_interval(a - b, confidence, aggregate, method, variant, resamples, seed)
-    return interval if not interval.bounded else replace(interval, method=f"{PAIRED} {interval.method}")
+    return interval if not interval.has_interval else replace(interval, method=f"{PAIRED} {interval.method}")
 
 
 def unpaired_difference(x: Sequence[float], y: Sequence[float], confidence: float = DEFAULT_CONFIDENCE,
@@ -345,7 +346,7 @@ def _against_single_value(a: np.ndarray, b: np.ndarray, confidence: float, aggre
     spread, single = (a, b[0]) if b.size == 1 else (b, a[0])
     shifted = seed_interval(sign * (spread - single), confidence, aggregate, method, variant, resamples, seed)
     side = "the second" if b.size == 1 else "the first"
-    return Interval(shifted.estimate, shifted.low, shifted.high, shifted.n + 1, confidence, shifted.method,
+    return Interval(shifted.value, shifted.low, shifted.high, shifted.n + 1, confidence, shifted.method,
                     SEEDS, aggregate, shifted.resamples, note=f"{side} side is one value, taken as exact")
 
 
