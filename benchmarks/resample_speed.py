@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/resample_speed.py [--n 10000 100000] [--resamples 1000]
         [--retrieval-resamples 20] [--device cpu|cuda] [--chunk C] [--repeats 3] [--threads T]
+        [--metrics auc accuracy mae recall_at_k]
 
 For each metric and size, three ways to get the same B values from the same index sets:
   resample   resample_metric as shipped (vmap over chunks where the metric allows it, else a loop)
@@ -68,6 +69,7 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (1 on a shared machine)")
+    parser.add_argument("--metrics", nargs="+", default=["auc", "accuracy", "mae", "recall_at_k"])
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -76,9 +78,11 @@ def main() -> None:
     print(f"  {'metric':<12} {'N':>7} {'B':>5} {'path':>9} {'resample':>9} {'loop':>9} {'naive':>9} {'naive/resample':>15}")
     for n in args.n:
         for name, (metric, inputs, params) in cases(n).items():
+            if name not in args.metrics:
+                continue
             inputs = {k: v.to(device) for k, v in inputs.items()}
             b = args.retrieval_resamples if name == "recall_at_k" else args.resamples
-            resampling.resample_metric(metric, inputs, params, resamples=2, chunk=args.chunk)  # warm-up
+            resampling.resample_metric(metric, inputs, params, resamples=1, chunk=args.chunk)  # warm-up
             result: list[Any] = []
             t_resample = synced_seconds(lambda: result.append(resampling.resample_metric(
                 metric, inputs, params, resamples=b, chunk=args.chunk)), device, args.repeats)

@@ -10,8 +10,8 @@ unit).
 How the B evaluations run: the metric is called inside ``vifspec.metrics._common.tensor_results``,
 where the built-in metrics return their 0-d result tensor instead of calling ``.item()``. A chunk of
 index sets is then batched with ``torch.func.vmap`` when every op of the metric has a batching rule
-(accuracy, MAE, precision, QWK, R@k ...); a metric that cannot be batched (data-dependent shapes such
-as ``torch.unique`` in AUC's ranks, or a plugin that returns a float) is called once per resample
+(accuracy, precision, QWK, MAE, R², R@k ...); a metric that cannot be batched (data-dependent shapes
+such as ``torch.unique`` in AUC's ranks, or a plugin that returns a float) is called once per resample
 instead, still without a host sync per call where it returns a tensor. Both paths see the same index
 sets, so they give the same values.
 """

@@ -353,12 +353,13 @@ def _against_single_value(a: np.ndarray, b: np.ndarray, confidence: float, aggre
 # ------------------------------------------------------------------------------------- bootstrap
 
 
-def percentile_interval(resampled: Any, estimate: float, n: int, confidence: float = DEFAULT_CONFIDENCE,
+def percentile_interval(resampled: Any, value: float, n: int, confidence: float = DEFAULT_CONFIDENCE,
                         kind: str = SEEDS, aggregate: str = "mean", method: str = f"{BOOTSTRAP} {PERCENTILE}",
                         levels: tuple[float, float] | None = None) -> Interval:
     """The interval between two quantiles (default ``α/2`` and ``1 - α/2``; numpy's linear
-    interpolation) of the resampled statistics, NaN-aware: undefined (NaN) resamples are left out
-    and counted in ``undefined``; when none is defined there is no interval.
+    interpolation) of the resampled statistics, around ``value`` (the statistic on the data itself).
+    NaN-aware: undefined (NaN) resamples are left out and counted in ``undefined``; when none is
+    defined there is no interval.
     Used for the bootstrap over seeds and, by ``vifspec.executor.resample``, over test examples.
     """
     _check_confidence(confidence)
@@ -366,12 +367,12 @@ def percentile_interval(resampled: Any, estimate: float, n: int, confidence: flo
     defined = values[~np.isnan(values)]
     undefined = int(values.size - defined.size)
     if defined.size == 0:
-        return Interval.point(estimate, n, f"the statistic is undefined on all {values.size} resamples",
+        return Interval.point(value, n, f"the statistic is undefined on all {values.size} resamples",
                               aggregate, confidence)
     alpha = 1.0 - confidence
     low, high = np.quantile(defined, levels or (alpha / 2, 1 - alpha / 2))
     note = f"undefined on {undefined} of {values.size} resamples; the interval is over the rest" if undefined else ""
-    return Interval(float(estimate), float(low), float(high), n, confidence, method, kind, aggregate,
+    return Interval(float(value), float(low), float(high), n, confidence, method, kind, aggregate,
                     int(values.size), undefined, note)
 
 
