@@ -67,7 +67,8 @@ def test_label_metrics_match_numpy_and_scikit_learn_and_are_vectorised():
     d = data()
     p, t = d["preds"].numpy(), d["labels"].numpy()
     index = index_matrix(300, 150, 0)
-    result = resample_metric(accuracy, {"preds": d["preds"], "target": d["labels"]}, resamples=150, confidence=0.9)
+    result = resample_metric(accuracy, {"preds": d["preds"], "target": d["labels"]}, resamples=150, confidence=0.9,
+                             vectorise=True)
     check_against(result, np.array([accuracy_score(t[i], p[i]) for i in index]), confidence=0.9)
     assert result.vectorised
     result = resample_metric(mae, {"preds": d["scores"] * 2, "target": d["labels"]}, resamples=150)
@@ -86,7 +87,8 @@ def test_parameters_pass_through_unresampled():
 
 def test_recall_at_k_resamples_queries_and_pool_together():
     d = data(n=120)
-    result = resample_metric(recall_at_k, {"preds": d["queries"], "target": d["items"]}, {"k": 5}, resamples=40)
+    result = resample_metric(recall_at_k, {"preds": d["queries"], "target": d["items"]}, {"k": 5}, resamples=40,
+                             vectorise=True)
     sims = cosine_matrix(d["queries"], d["items"])
     check_against(result, np.array([resampled_recall_at_k(sims, i, 5) for i in index_matrix(120, 40, 0)]))
     assert result.vectorised
@@ -97,9 +99,9 @@ def test_recall_at_k_resamples_queries_and_pool_together():
 def test_vmap_loop_and_chunk_size_give_the_same_values(metric, names):
     d = data(n=100)
     inputs = {"preds": d[names[0]], "target": d[names[1]]}
-    batched = resample_metric(metric, inputs, resamples=20, seed=2)
+    batched = resample_metric(metric, inputs, resamples=20, seed=2, vectorise=True)
     looped = resample_metric(metric, inputs, resamples=20, seed=2, vectorise=False)
-    chunked = resample_metric(metric, inputs, resamples=20, seed=2, chunk=7)
+    chunked = resample_metric(metric, inputs, resamples=20, seed=2, chunk=7, vectorise=True)
     assert batched.vectorised and not looped.vectorised
     assert torch.allclose(batched.values, looped.values, rtol=0, atol=1e-12)
     assert torch.equal(batched.values, chunked.values)
@@ -138,7 +140,7 @@ def every_per_example_metric() -> list[tuple[str, dict, dict]]:
                          ids=[case[0] for case in every_per_example_metric()])
 def test_every_per_example_metric_resamples_alike_batched_or_looped(name, inputs, params):
     metric = getattr(metrics, name)
-    batched = resample_metric(metric, inputs, params, resamples=12, seed=1)
+    batched = resample_metric(metric, inputs, params, resamples=12, seed=1, vectorise=True)
     looped = resample_metric(metric, inputs, params, resamples=12, seed=1, vectorise=False)
     assert torch.allclose(batched.values, looped.values, rtol=0, atol=1e-9, equal_nan=True)
     assert batched.interval.value == pytest.approx(metric(**inputs, **params), nan_ok=True)
@@ -149,6 +151,14 @@ def test_the_table_covers_every_per_example_metric():
 
     registered = {entry.function.split(":")[1] for entry in _ENTRIES if entry.per_example and entry.name != "qwk_per_dim"}
     assert registered == {name for name, _, _ in every_per_example_metric()}
+
+
+def test_the_cpu_loops_by_default():
+    d = data(n=50)
+    inputs = {"preds": d["preds"], "target": d["labels"]}
+    default = resample_metric(accuracy, inputs, resamples=10)
+    assert not default.vectorised
+    assert torch.equal(default.values, resample_metric(accuracy, inputs, resamples=10, vectorise=True).values)
 
 
 def test_resampling_is_deterministic_for_a_seed():
@@ -181,7 +191,7 @@ def test_a_plugin_metric_returning_a_float_is_looped():
     def mean_error(preds, target):
         return float((preds - target).abs().mean().item())
 
-    result = resample_metric(mean_error, {"preds": d["scores"], "target": d["binary"]}, resamples=60)
+    result = resample_metric(mean_error, {"preds": d["scores"], "target": d["binary"]}, resamples=60, vectorise=True)
     index = index_matrix(300, 60, 0)
     check_against(result, np.abs(d["scores"].numpy()[index] - d["binary"].numpy()[index]).mean(axis=1))
     assert not result.vectorised

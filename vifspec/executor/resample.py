@@ -8,12 +8,12 @@ same draw (for retrieval metrics the candidate pool is resampled with the querie
 unit).
 
 How the B evaluations run: the metric is called inside ``vifspec.metrics._common.tensor_results``,
-where the built-in metrics return their 0-d result tensor instead of calling ``.item()``. A chunk of
-index sets is then batched with ``torch.func.vmap`` when every op of the metric has a batching rule
-(accuracy, precision, QWK, MAE, R², R@k ...); a metric that cannot be batched (data-dependent shapes
-such as ``torch.unique`` in AUC's ranks, or a plugin that returns a float) is called once per resample
-instead, still without a host sync per call where it returns a tensor. Both paths see the same index
-sets, so they give the same values.
+where the built-in metrics return their 0-d result tensor instead of calling ``.item()``. On an
+accelerator, chunks of index sets are batched with ``torch.func.vmap`` when every op of the metric
+has a batching rule (accuracy, precision, QWK, MAE, R², R@k ...). A metric that cannot be batched
+(data-dependent shapes such as ``torch.unique`` in AUC's ranks, or a plugin that returns a float),
+and every metric on the CPU, is called once per resample instead, without a host sync per call
+where it returns a tensor. Both paths see the same index sets and give the same values.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def resample_indices(n: int, resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
 
 def resample_metric(metric: Callable[..., Any], inputs: Mapping[str, Any], params: Mapping[str, Any] | None = None,
                     *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0, confidence: float = DEFAULT_CONFIDENCE,
-                    chunk: int | None = None, vectorise: bool = True) -> Resampled:
+                    chunk: int | None = None, vectorise: bool | None = None) -> Resampled:
     """Bootstrap ``metric(**inputs, **params)`` over the examples of ``inputs``.
 
     ``inputs``: the per-example tensors (or array-likes), all of length N along the first dimension,
@@ -73,17 +73,20 @@ def resample_metric(metric: Callable[..., Any], inputs: Mapping[str, Any], param
     Runs on the device of the first tensor input, with the index sets of :func:`resample_indices`.
     ``chunk``: resamples batched per ``vmap`` call (default: as many as keep the gathered inputs
     under 2^24 elements, between 1 and 16; halved when CUDA runs out of memory). The chunk never
-    changes the values. ``vectorise=False`` skips ``vmap`` and calls the metric once per resample
-    (the same values, less memory). The interval's estimate is the metric on the whole split, ``n`` = N.
+    changes the values. ``vectorise``: try ``vmap`` (True) or call the metric once per resample
+    (False: the same values, less memory); by default ``vmap`` on an accelerator, where it saves
+    kernel launches, and the loop on the CPU, where launches are cheap and a chunk's intermediates
+    (e.g. R@k's similarity blocks) fall out of cache (``benchmarks/resample_speed.py``).
+    The interval's estimate is the metric on the whole split, ``n`` = N.
     """
     tensors = _per_example(inputs)
     n = next(iter(tensors.values())).shape[0]
     params = dict(params or {})
     width = sum(t[0].numel() for t in tensors.values())
     chunk = chunk or min(MAX_CHUNK, max(1, CHUNK_ELEMENTS // (width * n)))
-    evaluate = _Evaluator(metric, tensors, params, chunk, vectorise)
-    estimate = _number(metric(**tensors, **params))
     device = next(iter(tensors.values())).device
+    evaluate = _Evaluator(metric, tensors, params, chunk, device.type != "cpu" if vectorise is None else vectorise)
+    estimate = _number(metric(**tensors, **params))
     with torch.no_grad(), tensor_results():
         values = torch.cat([evaluate(block) for block in resample_indices(n, resamples, seed, device)])
     values = values.cpu().to(torch.float64)
