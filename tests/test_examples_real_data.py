@@ -67,7 +67,7 @@ def test_the_shipped_specs_compile(workdir, monkeypatch) -> None:
 def _run(workdir: Path, name: str, monkeypatch) -> dict:
     monkeypatch.chdir(workdir)
     result = CliRunner().invoke(main, ["run", f"{name}.toml", "--out", "runs", "--device", "cpu"])
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code in (0, 1, 4), result.output
     (record,) = (workdir / "runs").glob(f"{name.replace('_', '-')}/main/record.json")
     return read_record(record).model_dump()
 

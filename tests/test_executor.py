@@ -137,5 +137,5 @@ def test_ctrl_c_marks_the_record_interrupted_keeps_finished_epochs_and_a_rerun_r
     assert record.stop_reason.startswith("interrupted during epoch")
     ControlC.calls = -10**6  # no more Ctrl-C: the rerun trains the interrupted plan again
     again = runner.invoke(main, ["run", str(path), "--out", str(tmp_path / "runs")])
-    assert again.exit_code in (0, 1), again.output
+    assert again.exit_code in (0, 1, 4), again.output
     assert read_record(record_path).status in ("completed", "early_stopped")

@@ -38,7 +38,7 @@ def test_a_sweep_on_two_workers_writes_the_records_of_a_sequential_run(cluster, 
     spec = write_spec(sweep_spec(seeds="[0, 1]", epochs=2).replace("checkpoint = false", "checkpoint = true"))
     on_ray = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "ray"), "--workers", "2"])
     alone = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "seq")])
-    assert on_ray.exit_code == alone.exit_code and on_ray.exit_code in (0, 1), on_ray.output
+    assert on_ray.exit_code == alone.exit_code and on_ray.exit_code in (0, 1, 4), on_ray.output
     assert on_ray.stdout.splitlines()[:-1] == alone.stdout.splitlines()[:-1]  # the same verdict lines
     ray_records, seq_records = _records(tmp_path / "ray"), _records(tmp_path / "seq")
     assert ray_records.keys() == seq_records.keys() and len(ray_records) == 6

@@ -70,7 +70,7 @@ def test_two_runs_into_one_out_train_each_plan_once(write_spec, tmp_path):
     out = tmp_path / "runs"
     runs = [_vifspec(str(spec), "--out", str(out)) for _ in range(2)]
     results = [run.communicate(timeout=600) for run in runs]
-    assert runs[0].returncode == runs[1].returncode and runs[0].returncode in (0, 1), results
+    assert runs[0].returncode == runs[1].returncode and runs[0].returncode in (0, 1, 4), results
     trained = [_trained(stderr) for _, stderr in results]
     assert not set(trained[0]) & set(trained[1]), trained
     assert sorted(trained[0] + trained[1]) == sorted(f"hidden=_{h}_ seed {s}" for h in ("8", "16", "24") for s in (0, 1))
@@ -90,7 +90,7 @@ def test_kill_9_of_the_driver_then_a_rerun_resumes(write_spec, tmp_path):
     driver.communicate()
     finished = {read_record(p).variant for p in find_records(out) if _readable(p) and read_record(p).finished}
     rerun = CliRunner().invoke(main, ["run", str(spec), "--out", str(out)])
-    assert rerun.exit_code in (0, 1), rerun.output  # a verdict, no crash
+    assert rerun.exit_code in (0, 1, 4), rerun.output  # a verdict, no crash
     assert {line.split()[1] for line in rerun.output.splitlines() if line.startswith("skip ")} == finished
     assert not set(_trained(rerun.output)) & {f"{v} seed 0" for v in finished}
     _all_finished(out, 3)

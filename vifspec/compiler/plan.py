@@ -31,9 +31,11 @@ def criteria_hash(spec: Spec) -> str:
 
 
 def criteria_snapshot(spec: Spec) -> dict[str, Any]:
+    """What a record pre-registers: the criteria, the gates and how they are judged (``[verdict]``)."""
     return {
         "criteria": dict(spec.criteria),
         "gates": {name: gate.model_dump() for name, gate in spec.gates.items()},
+        "verdict_settings": spec.verdict.model_dump(),
     }
 
 
@@ -101,7 +103,7 @@ class Plan:
     @property
     def hash(self) -> str:
         """Identity of what is trained: the resolved training sections and the seed (not criteria or report)."""
-        sections = {"data", "model", "train", "loss", "metric", "metrics", "track", "guards", "baseline"}
+        sections = {"data", "model", "train", "loss", "metric", "metrics", "track", "guards", "baseline", "verdict"}
         spec = self.spec.model_dump(mode="json", include=sections, exclude_defaults=True)  # a new key's default keeps old hashes
         spec.get("train", {}).pop("resources", None)  # where it trains, not what
         identity = {"spec": spec, "seed": self.seed, "variant": self.variant}

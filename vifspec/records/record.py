@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from vifspec.errors import SpecError
 from vifspec.compiler.plan import run_label
 from vifspec.facts import MetricFacts
-from vifspec.spec.schema import Gate
+from vifspec.spec.schema import Gate, VerdictSettings
 
 FORMAT = "vifspec.record/2"
 PREVIOUS_FORMATS = ("vifspec.record/1",)
@@ -129,7 +129,7 @@ class RunRecord(_Part):
     spec: SpecRef
     criteria: dict[str, str] = {}
     gates: dict[str, Gate] = {}
-    verdict_settings: dict[str, Any] = {}
+    verdict_settings: VerdictSettings = VerdictSettings()
     criteria_hash: str
     plan: dict[str, Any] = {}
     plan_hash: str

@@ -316,6 +316,28 @@ class Report(Strict):
     columns: list[str] | None = Field(None, description="Index table columns (metric references).")
 
 
+class VerdictSettings(Strict):
+    """``[verdict]``: how each criterion is judged over its seeds (hashed with the criteria: pre-registered).
+
+    With several seeds the per-seed values are aggregated and given an interval at ``confidence``
+    (Student t for the mean by default; a seeded bootstrap for a median or IQM); with one seed, the
+    test examples are resampled ``resamples`` times where the metric allows it. PASS when the whole
+    interval passes, FAIL when none of it does, INCONCLUSIVE otherwise. See docs/uncertainty.md.
+    """
+
+    confidence: float = Field(0.95, gt=0.5, lt=1.0, description="Confidence level of every interval.")
+    aggregate: Literal["mean", "median", "iqm"] = Field("mean", description="How per-seed values are summarised.")
+    method: Literal["t", "bootstrap"] = Field("t", description="Interval over seeds: Student t (mean only) or bootstrap.")
+    bootstrap: Literal["percentile", "bca"] = Field("percentile", description="Bootstrap interval construction.")
+    resamples: int = Field(1000, ge=0, le=100_000, description="Test resamples of a single-seed run (0: none).")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "VerdictSettings":
+        if self.method == "t" and self.aggregate != "mean":
+            raise ValueError(f"method 't' gives an interval for the mean only; use method = \"bootstrap\" for aggregate = {self.aggregate!r}")
+        return self
+
+
 class Spec(Strict):
     """A whole vifspec file. Without data, model and train it is a verdict-only spec (for ``judge``)."""
 
@@ -328,6 +350,7 @@ class Spec(Strict):
     metrics: dict[str, list[str]] = Field({}, description="Split name -> metrics computed on it.")
     criteria: dict[str, str] = {}
     gates: dict[str, Gate] = {}
+    verdict: VerdictSettings = VerdictSettings()
     baseline: Baseline | None = None
     arms: dict[str, dict[str, Any]] = Field({}, description="Arm name -> dotted-key overrides of this spec.")
     sweep: dict[str, list[Any]] = Field({}, description="Dotted key -> values (or tables of linked overrides).")

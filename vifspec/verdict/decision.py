@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from vifspec.expr import compare
-from vifspec.verdict.criterion import FAIL, INCONCLUSIVE, MISSING, PASS
+from vifspec.verdict.status import FAIL, INCONCLUSIVE, MISSING, PASS
 from vifspec.verdict.stats import DEFAULT_CONFIDENCE, Interval, finite_values, t_quantile
 
 OPERATORS = (">", ">=", "<", "<=", "==")
