@@ -24,7 +24,8 @@ def demo(executed):
 
     def record(metrics: dict | None = None, **updates):
         spec = SpecRef(path="specs/demo.toml", hash="x")
-        return executed.copy("demo", spec=spec, **({"metrics": metrics} if metrics is not None else {}), **updates)
+        chosen = {"metrics": metrics, "resamples": {}} if metrics is not None else {}  # hand-set values have no resamples
+        return executed.copy("demo", spec=spec, **chosen, **updates)
 
     return record
 

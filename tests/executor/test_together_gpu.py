@@ -43,6 +43,6 @@ def test_ray_tasks_with_a_quarter_gpu_train_on_cuda(write_spec, tmp_path):
     text = sweep_spec(seeds="[0, 1]", epochs=2).replace('device = "cpu"', 'device = "auto"')
     text = text.replace("[train]\n", "[train]\nresources = { cpus = 1, gpus = 0.25 }\n")
     result = CliRunner().invoke(main, ["run", str(write_spec(text)), "--out", str(tmp_path), "--workers", "2"])
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code in (0, 1, 4), result.output
     records = [read_record(p) for p in find_records(tmp_path)]
     assert len(records) == 6 and all(r.finished and r.environment["device"].startswith("cuda") for r in records)

@@ -10,7 +10,7 @@ import torch
 
 from vifspec.registry import Registry
 from vifspec.spec import MetricDef
-from vifspec.prepare.bindings import BindingError, Scope, call_bound
+from vifspec.prepare.bindings import BindingError, Scope, bound_inputs, call_bound
 from vifspec.prepare.data import Fields, batches
 from vifspec.executor.lossmix import LossMix
 
@@ -21,6 +21,10 @@ class BoundMetric:
     fn: Any
     declared: tuple[str, ...]
     definition: MetricDef
+
+    def inputs(self, scope: Scope) -> dict[str, Any]:
+        """The metric's bound inputs in ``scope`` (what it is called with, besides its params)."""
+        return bound_inputs(self.fn, self.declared, self.definition.inputs, scope, ("metric", self.name))
 
     def __call__(self, scope: Scope) -> dict[str, float | None]:
         value = call_bound(self.fn, self.declared, self.definition.inputs, self.definition.params, scope, ("metric", self.name))

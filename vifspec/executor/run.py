@@ -23,7 +23,8 @@ import torch
 import vifspec
 from vifspec.compiler.plan import Plan, criteria_hash, criteria_snapshot
 from vifspec.errors import TrainingCrash
-from vifspec.executor.evaluate import bind_metrics, evaluate
+from vifspec.executor.best import eval_batch, evaluate_best
+from vifspec.executor.evaluate import evaluate
 from vifspec.executor.guards import EarlyStopper, GuardState
 from vifspec.executor.optim import LrSchedule, autocast, build_optimizer, clip_gradients
 from vifspec.executor.tracking import tracked_stats
@@ -131,7 +132,7 @@ class SeedRun:
         val_split = prepared.splits.get("val")
         val, val_outputs = (
             evaluate(prepared.model, val_split, prepared.train, prepared.metrics.get("val", []), prepared.loss_mix, weights,
-                     _eval_batch(spec.train))
+                     eval_batch(spec.train))
             if val_split else ({}, {})
         )
         entry = Epoch(
@@ -171,7 +172,7 @@ class SeedRun:
 
     def evaluate_best(self, registry: Registry) -> None:
         """Every split's metrics with the best weights, the trivial models beside them, the checkpoint."""
-        _evaluate_best(self.prepared, self.record, registry)
+        evaluate_best(self.prepared, self.record, registry)
         if self.prepared.plan.spec.train.checkpoint:
             _save_checkpoint(self.prepared.model, self.run_dir)
 
@@ -201,35 +202,6 @@ class SeedRun:
     def close(self) -> None:
         """Timestamps, this seed's verdict, the final write."""
         _finish(self.record, self.started, self.run_dir)
-
-
-def _evaluate_best(prepared: Prepared, record: RunRecord, registry: Registry) -> None:
-    """Every split's metrics with the best weights (restored), and the trivial models beside them."""
-    weights = prepared.loss_mix.weights(record.epochs.best if record.epochs else 1)
-    batch_size = _eval_batch(prepared.plan.spec.train)
-    record.metrics = {
-        split: evaluate(prepared.model, prepared.splits[split], prepared.train, bound, prepared.loss_mix, weights, batch_size)[0]
-        for split, bound in prepared.metrics.items()
-    }
-    record.trivial = _trivial_metrics(prepared, registry, batch_size)
-
-
-def _trivial_metrics(prepared: Prepared, registry: Registry, batch_size: int) -> dict[str, Any]:
-    """The trivial models' metrics on every split (a metric a model cannot compute is ``None``)."""
-    spec = prepared.plan.spec
-    return {
-        name: {
-            split: evaluate(model, prepared.splits[split], prepared.train, bind_metrics(names, spec.metric, registry),
-                            None, None, batch_size, strict=False)[0]
-            for split, names in spec.metrics.items()
-            if split in prepared.splits
-        }
-        for name, model in prepared.trivial.items()
-    }
-
-
-def _eval_batch(cfg: Any) -> int:
-    return cfg.eval_batch_size or max(cfg.batch_size, 1024)
 
 
 def _train_entry(means: dict[str, float], weights: dict[str, float]) -> TrainEntry:

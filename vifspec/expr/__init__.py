@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from vifspec.expr.ast import BoundRef, Compare, Expr, ExprError, Logic, Node, Not, Ref
-from vifspec.expr.evaluate import Calculator, Lookup, Missing, Target, compare, gap_text
+from vifspec.expr.evaluate import Calculator, Lookup, Missing, Target, compare, finite_number, gap_text
 from vifspec.expr.parser import parse
 
 
@@ -20,5 +20,5 @@ def names_a_run(expression: str, runs: Iterable[str]) -> bool:
 
 __all__ = [
     "BoundRef", "Calculator", "Compare", "Expr", "ExprError", "Logic", "Lookup", "Missing", "Node", "Not", "Ref",
-    "Target", "compare", "gap_text", "names_a_run", "parse",
+    "Target", "compare", "finite_number", "gap_text", "names_a_run", "parse",
 ]

@@ -78,13 +78,22 @@ class Calculator:
         bound = ref.bind(self.arms, self.split)
         if bound not in self.fetched:
             self.fetched[bound] = self.lookup(bound)
-        value = self.fetched[bound]
-        if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        value = finite_number(self.fetched[bound])
+        if value is None:
             raise Missing
-        try:
-            return float(value)
-        except OverflowError:  # an integer beyond float range
-            raise Missing from None
+        return value
+
+
+def finite_number(value: object) -> float | None:
+    """``value`` as a finite float, or ``None``: missing, not a number (a bool, a string), NaN, infinite,
+    or an integer beyond float range -- a value a criterion can never pass on."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _arithmetic(op: str, left: float, right: float) -> float:

@@ -56,6 +56,11 @@ def call_bound(
     up only when bound. ``table`` (e.g. ``("loss", "bce")``) names the spec table, for the error
     when a name is missing.
     """
+    return fn(**bound_inputs(fn, declared, bindings, scope, table), **params)
+
+
+def bound_inputs(fn: Any, declared: tuple[str, ...], bindings: dict[str, str], scope: Scope, table: tuple[str, ...]) -> dict[str, Any]:
+    """The keyword inputs :func:`call_bound` passes to ``fn``: each declared input looked up in ``scope``."""
     optional = _optional_parameters(fn)
     names = {**{name: name for name in declared if name not in optional}, **bindings}
     kwargs = {}
@@ -64,7 +69,7 @@ def call_bound(
             kwargs[arg] = scope.get(bound)
         except KeyError:
             raise BindingError(table + ("inputs", arg), bound, scope.names()) from None
-    return fn(**kwargs, **params)
+    return kwargs
 
 
 @functools.lru_cache(maxsize=None)

@@ -102,6 +102,7 @@ class BaselineRef(_Part):
     label: str
     source: str
     metrics: Metrics = {}
+    resamples: dict[str, dict[str, list[Value]]] = {}
     compare: list[str] = []
     arm: Optional[str] = None
 
@@ -142,7 +143,9 @@ class RunRecord(_Part):
     facts: dict[str, Facts] = {}
     history: list[Epoch] = []
     metrics: Metrics = {}
+    resamples: dict[str, dict[str, list[Value]]] = {}
     trivial: dict[str, Metrics] = {}
+    trivial_resamples: dict[str, dict[str, dict[str, list[Value]]]] = {}
     baseline: Optional[BaselineRef] = None
     verdict: Optional[dict[str, Any]] = None
     report: dict[str, Any] = {}

@@ -4,7 +4,7 @@ seed's own Δ, the gate line of each criterion comparing arms, alerts, and the e
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from vifspec.facts import Facts
 from vifspec.records import RunRecord
@@ -14,7 +14,10 @@ from vifspec.report.diagnostics import fired, warning_line
 from vifspec.report.markdown import Style, bold, md_table, section
 from vifspec.report.units import fmt_delta, metric_unit
 from vifspec.report.verdict_view import achieved_text, status_symbol, verdict_sections
+from vifspec.expr import ExprError
 from vifspec.verdict import CriterionResult, Verdict
+from vifspec.verdict.compare import difference, run_ref
+from vifspec.verdict.stats import Interval
 from vifspec.verdict.results import Results, mean_table
 
 _TARGET = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(.*)$")
@@ -49,6 +52,20 @@ def arm_means(results: Results) -> dict[str, Metrics]:
     return {arm: mean_table(samples) for arm, samples in results.arms.items()}
 
 
+def arm_noise(results: Results, settings: Any = None) -> Callable[[str, str, str], Interval | None]:
+    """``noise(arm, control, key)``: the interval of arm minus control on ``key``, paired by seed (or
+    by test resample for a single seed); None where there is none."""
+
+    def noise(arm: str, control: str, key: str) -> Interval | None:
+        try:
+            estimate = difference(results, run_ref(arm, key), run_ref(control, key), settings).estimate
+        except (ExprError, ValueError):
+            return None
+        return estimate if estimate is not None and estimate.has_interval else None
+
+    return noise
+
+
 def per_seed_deltas(results: Results, keys: Sequence[str], control: str, facts: Facts) -> str | None:
     """Seed | Δ of each key (other arm minus the control arm, same seed), when there are several seeds."""
     others = [a for a in results.arms if a != control]
@@ -81,10 +98,12 @@ def arms_sections(records: Sequence[RunRecord], results: Results, view: Verdict 
     alerts = [(arm, f) for arm, metrics in means.items() for f in fired(metrics, facts)]
     title = "Arms" + (f" ({alerts[0][1].alert.title})" if alerts else "")
     n = len(results.labels())
-    note = f"Means over {n} seeds; Δ is each arm minus {bold(control)}, paired by seed." if n > 1 else None
+    note = (f"Means over {n} seeds; Δ is each arm minus {bold(control)}, paired by seed, with its interval."
+            if n > 1 else f"Δ is each arm minus {bold(control)}; intervals come from resampling the test examples.")
     warnings = "\n".join(f"- {warning_line(f, facts, style)} ({arm})" for arm, f in alerts) or None
+    settings = records[0].verdict_settings if records else None
     return [
-        section(title, arms_table(means, keys, control, style, facts), note, per_seed_deltas(results, keys, control, facts),
-                gate_lines(view, list(means), style), warnings),
+        section(title, arms_table(means, keys, control, style, facts, arm_noise(results, settings)), note,
+                per_seed_deltas(results, keys, control, facts), gate_lines(view, list(means), style), warnings),
         *verdict_sections(view, style),
     ]

@@ -1,20 +1,44 @@
 """Side-by-side comparisons: against a baseline run, between arms, against trivial models.
 
-Every number is shown in its metric's declared unit and every direction read from its facts.
+Every number is shown in its metric's declared unit and every direction read from its facts. A
+difference carries its interval where the run has one (seeds, or a single seed's test resamples),
+computed by :func:`vifspec.verdict.compare.difference` exactly as a criterion would be; a
+difference whose interval contains zero reads "within noise", never better or worse.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from vifspec.facts import Facts, facts_of, is_loss_metric
 from vifspec.report.access import Metrics, common_keys, is_better, lookup, ordered_splits
 from vifspec.report.markdown import Style, bold, is_number, md_table
 from vifspec.report.units import fmt_delta, fmt_metric, metric_unit
+from vifspec.verdict.stats import Interval
 
 BOLD_CHANGE_PCT = 3.0
 NEGLIGIBLE_PCT = 1.0
+Noise = Callable[[str, str], "Interval | None"]
+"""``noise(left, right)``: the interval of ``left - right`` (references as in criteria), or None."""
+
+
+def no_noise(left: str, right: str) -> Interval | None:
+    return None
+
+
+def interval_cell(interval: Interval | None, unit: str) -> str:
+    """``[+0.2pp, +18.4pp]`` for a difference's interval; empty without one."""
+    if interval is None or not interval.has_interval:
+        return ""
+    return f"[{fmt_delta(interval.low, unit)}, {fmt_delta(interval.high, unit)}]"
+
+
+def side_of_zero(interval: Interval | None) -> int | None:
+    """+1 when the whole interval lies above zero, -1 below, 0 when it contains zero; None without one."""
+    if interval is None or not interval.has_interval:
+        return None
+    return 1 if interval.low > 0 else -1 if interval.high < 0 else 0
 
 
 def relative_change(reference: Any, value: Any) -> float | None:
@@ -32,6 +56,7 @@ class BaselineRow:
     value: Any
     higher_is_better: bool | None
     unit: str
+    interval: Interval | None = None
 
     @property
     def change(self) -> float | None:
@@ -42,13 +67,15 @@ class BaselineRow:
         return self.value - self.reference if is_number(self.value) and is_number(self.reference) else None
 
 
-def baseline_rows(reference: Metrics, current: Metrics, keys: Sequence[str] | None, facts: Facts | None) -> list[BaselineRow]:
+def baseline_rows(reference: Metrics, current: Metrics, keys: Sequence[str] | None, facts: Facts | None,
+                  noise: Noise = no_noise) -> list[BaselineRow]:
     """One row per compared ``split.metric``; without ``keys``, every result metric the baseline has
     (losses of different mixes and diagnostics are not compared)."""
     if not keys:
         keys = [f"{split}.{m}" for split, values in reference.items() for m in values if not facts_of(facts, f"{split}.{m}").diagnostic]
     return [
-        BaselineRow(key, lookup(reference, key), lookup(current, key), facts_of(facts, key).higher_is_better, metric_unit(facts, key))
+        BaselineRow(key, lookup(reference, key), lookup(current, key), facts_of(facts, key).higher_is_better,
+                    metric_unit(facts, key), noise(key, f"baseline.{key}"))
         for key in keys
     ]
 
@@ -62,33 +89,43 @@ def change_cell(row: BaselineRow) -> str:
 
 
 def assessment(row: BaselineRow, style: Style) -> str:
-    """📈 Better / 📉 Worse per direction, 🔄 Negligible under 1%."""
+    """📈 Better / 📉 Worse per direction; 🔄 Within noise when the difference's interval contains zero;
+    without an interval (no uncertainty estimate), 🔄 Negligible under 1%."""
     if row.difference is None or row.higher_is_better is None:
         return "-"
-    if row.change is not None and abs(row.change) < NEGLIGIBLE_PCT or row.difference == 0:
+    side = side_of_zero(row.interval)
+    if side == 0:
+        return style.mark("noise")
+    if side is None and (row.change is not None and abs(row.change) < NEGLIGIBLE_PCT or row.difference == 0):
         return style.mark("negligible")
     return style.mark("better" if (row.difference > 0) == row.higher_is_better else "worse")
 
 
 def baseline_table(label: str, rows: list[BaselineRow], style: Style, facts: Facts | None) -> str | None:
-    """Metric | <baseline label> | This run | Change | Assessment."""
+    """Metric | <baseline label> | This run | Change | Δ interval (when there are intervals) | Assessment."""
     if not rows:
         return None
+    with_intervals = any(r.interval is not None and r.interval.has_interval for r in rows)
     body = [
-        [r.key, fmt_metric(r.reference, facts, r.key), fmt_metric(r.value, facts, r.key), change_cell(r), assessment(r, style)]
+        [r.key, fmt_metric(r.reference, facts, r.key), fmt_metric(r.value, facts, r.key), change_cell(r),
+         *([interval_cell(r.interval, r.unit)] if with_intervals else []), assessment(r, style)]
         for r in rows
     ]
-    return md_table(["Metric", label, "This run", "Change", "Assessment"], body, ["l", "r", "r", "r", "l"])
+    level = next((r.interval.confidence for r in rows if r.interval is not None), 0.95)
+    headers = ["Metric", label, "This run", "Change", *([f"Δ {level:.0%} interval"] if with_intervals else []), "Assessment"]
+    return md_table(headers, body, ["l", "r", "r", "r", *(["r"] if with_intervals else []), "l"])
 
 
 def baseline_tally(rows: list[BaselineRow], style: Style) -> dict[str, int]:
-    """How many compared metrics were better, worse or negligible."""
+    """How many compared metrics were better, worse, within noise or negligible."""
     words = [assessment(row, style) for row in rows]
-    return {kind: words.count(style.mark(kind)) for kind in ("better", "worse", "negligible")}
+    return {kind: words.count(style.mark(kind)) for kind in ("better", "worse", "noise", "negligible")}
 
 
-def arms_table(arms: Mapping[str, Metrics], keys: Sequence[str], control: str | None, style: Style, facts: Facts | None) -> str | None:
-    """Arm | metrics..., then one Δ row per non-control arm (seed 003)."""
+def arms_table(arms: Mapping[str, Metrics], keys: Sequence[str], control: str | None, style: Style, facts: Facts | None,
+               noise: Callable[[str, str, str], Interval | None] | None = None) -> str | None:
+    """Arm | metrics..., then one Δ row per non-control arm (seed 003), each Δ with its interval when
+    ``noise(other, control, key)`` gives one."""
     if not arms or not keys:
         return None
     names = list(arms)
@@ -97,7 +134,12 @@ def arms_table(arms: Mapping[str, Metrics], keys: Sequence[str], control: str | 
     others = [n for n in names if n != control]
     for other in others:
         label = style.mark("delta") if len(others) == 1 else f"{style.mark('delta')} {other}"
-        cells = [bold(fmt_delta(_difference(arms[control], arms[other], k), metric_unit(facts, k))) for k in keys]
+        cells = []
+        for key in keys:
+            unit = metric_unit(facts, key)
+            interval = noise(other, control, key) if noise else None
+            text = bold(fmt_delta(_difference(arms[control], arms[other], key), unit))
+            cells.append(f"{text} {interval_cell(interval, unit)}".strip())
         rows.append([bold(label), *cells])
     return md_table(["Arm", *keys], rows, ["l", *("r" for _ in keys)])
 
@@ -121,6 +163,10 @@ def arm_keys(arms: Mapping[str, Metrics], facts: Facts | None) -> list[str]:
 
 @dataclass(frozen=True)
 class TrivialRow:
+    """A result metric beside the trivial models: ``beats`` is True when the model beats every one of
+    them (beyond noise where there is an interval), None when it cannot be told from one of them
+    (within noise), False when it does not."""
+
     split: str
     metric: str
     model: Any
@@ -132,7 +178,7 @@ class TrivialRow:
         return f"{self.split}.{self.metric}"
 
 
-def trivial_rows(metrics: Metrics, trivial: Mapping[str, Metrics], facts: Facts | None) -> list[TrivialRow]:
+def trivial_rows(metrics: Metrics, trivial: Mapping[str, Metrics], facts: Facts | None, noise: Noise = no_noise) -> list[TrivialRow]:
     """One row per evaluated split (except train) and result metric (a known direction, not a
     diagnostic) that at least one trivial model could compute."""
     splits = [s for s in ordered_splits(s for t in trivial.values() for s in t) if s != "train"]
@@ -148,20 +194,32 @@ def trivial_rows(metrics: Metrics, trivial: Mapping[str, Metrics], facts: Facts 
             if not known:
                 continue
             model = (metrics.get(split) or {}).get(metric)
-            beats = all(is_better(model, v, metric_facts.higher_is_better) for v in known)
+            verdicts = [_beats(model, value, metric_facts.higher_is_better, noise(f"{split}.{metric}", f"trivial.{name}.{split}.{metric}"))
+                        for name, value in values.items() if is_number(value)]
+            beats = False if False in verdicts else None if None in verdicts else True
             rows.append(TrivialRow(split, metric, model, values, beats))
     return rows
 
 
-def trivial_table(metrics: Metrics, trivial: Mapping[str, Metrics], facts: Facts | None, style: Style) -> str | None:
+def _beats(model: Any, trivial: Any, higher_is_better: bool | None, interval: Interval | None) -> bool | None:
+    side = side_of_zero(interval)
+    if side is None:
+        return is_better(model, trivial, higher_is_better)
+    if side == 0:
+        return None
+    return (side > 0) == (higher_is_better is not False)
+
+
+def trivial_table(metrics: Metrics, trivial: Mapping[str, Metrics], facts: Facts | None, style: Style,
+                  noise: Noise = no_noise) -> str | None:
     """Metric | Model | <trivial>... | Beats trivial, one row per split and result metric."""
-    rows = trivial_rows(metrics, trivial, facts)
+    rows = trivial_rows(metrics, trivial, facts, noise)
     if not rows:
         return None
     names = list(trivial)
     body = [
         [r.key, fmt_metric(r.model, facts, r.key), *(fmt_metric(r.trivial.get(n), facts, r.key) for n in names),
-         style.status("PASS" if r.beats else "FAIL")]
+         style.mark("noise") if r.beats is None else style.status("PASS" if r.beats else "FAIL")]
         for r in rows
     ]
     return md_table(["Metric", "Model", *names, "Beats trivial"], body, ["l", "r", *("r" for _ in names), "l"])

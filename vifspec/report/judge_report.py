@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from vifspec.report.arms import arm_means, gate_lines
+from vifspec.report.arms import arm_means, arm_noise, gate_lines
 from vifspec.report.comparison import arm_keys, arms_table, baseline_rows, baseline_table
 from vifspec.report.markdown import Style, finish, section
 from vifspec.report.run_report import header_lines, primary_metrics_table, verdict_sentences
@@ -54,5 +54,5 @@ def _arms_section(settings: Mapping[str, Any], results: Results, view: Verdict |
     means = arm_means(results)
     if not means:
         return None
-    table = arms_table(means, arm_keys(means, results.facts), settings.get("arm"), style, results.facts)
+    table = arms_table(means, arm_keys(means, results.facts), settings.get("arm"), style, results.facts, arm_noise(results))
     return section("Arms", table, gate_lines(view, list(means), style))

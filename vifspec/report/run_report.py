@@ -7,7 +7,10 @@ from typing import Any, Mapping, Sequence
 from vifspec.facts import Facts
 from vifspec.records import FAILED_STATUSES, RunRecord
 from vifspec.report.access import Metrics, ordered_splits, split_label
-from vifspec.report.comparison import baseline_rows, baseline_table, baseline_tally, trivial_rows, trivial_table
+from vifspec.expr import ExprError
+from vifspec.report.comparison import (
+    Noise, baseline_rows, baseline_table, baseline_tally, no_noise, trivial_rows, trivial_table,
+)
 from vifspec.report.diagnostics import diagnostics_section, summary_sentences
 from vifspec.report.dynamics import dynamics_section, loss_balance_section, tracked_section
 from vifspec.report.markdown import Style, bold, finish, md_table, section
@@ -16,7 +19,9 @@ from vifspec.report.verdict_view import (
     achieved_text, combined_status, criteria_referencing, read_verdict, verdict_sections,
 )
 from vifspec.verdict import Verdict
-from vifspec.verdict.results import Sample, mean_table
+from vifspec.verdict.compare import difference
+from vifspec.verdict.results import Sample, mean_table, results_from_records
+from vifspec.verdict.stats import Interval
 
 MAX_LISTED = 6
 
@@ -32,23 +37,40 @@ def render_run_report(records: RunRecord | Sequence[RunRecord], verdict: Verdict
     facts = merged_facts(group)
     metrics = mean_table([Sample(r.run_label, r.metrics) for r in group])
     single = first if len(group) == 1 else None
+    noise = noise_of(group)
     criteria, gates = verdict_sections(view, style) or (None, None)
     named = {
-        "summary": summary_section(group, metrics, facts, view, style),
+        "summary": summary_section(group, metrics, facts, view, style, noise),
         "metrics": primary_metrics_section(metrics, facts, view, style, single),
         "seeds": per_seed_metrics(group, facts),
-        "baseline": _baseline_section(group, metrics, facts, style),
+        "baseline": _baseline_section(group, metrics, facts, style, noise),
         "criteria": criteria,
         "gates": gates,
         "loss_balance": loss_balance_section(single) if single else None,
         "dynamics": dynamics_section(single) if single else None,
         "tracked": tracked_section(single) if single else None,
-        "trivial": section("Trivial Baselines", trivial_table(metrics, _trivial(group), facts, style)),
+        "trivial": section("Trivial Baselines", trivial_table(metrics, _trivial(group), facts, style, noise)),
         "diagnostics": diagnostics_section(metrics, facts, style),
     }
     chosen = first.report.get("sections") or list(named)
     sections = [header(group, view, style), amendment_note(first, style), _hypothesis(first)]
     return finish(sections + [named[name] for name in named if name in chosen], style)
+
+
+def noise_of(group: Sequence[RunRecord]) -> Noise:
+    """``noise(left, right)``: the interval of a difference over the group's seeds (or one seed's test
+    resamples), judged as a criterion would be; None where there is none."""
+    results = results_from_records(group)
+    settings = group[0].verdict_settings
+
+    def noise(left: str, right: str) -> Interval | None:
+        try:
+            estimate = difference(results, left, right, settings).estimate
+        except (ExprError, ValueError):
+            return None
+        return estimate if estimate is not None and estimate.has_interval else None
+
+    return noise
 
 
 def merged_facts(records: Sequence[RunRecord]) -> dict[str, Any]:
@@ -171,7 +193,8 @@ def verdict_sentences(view: Verdict | None, subject: str = "run") -> list[str]:
     return sentences
 
 
-def summary_section(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, view: Verdict | None, style: Style) -> str | None:
+def summary_section(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, view: Verdict | None, style: Style,
+                    noise: Noise = no_noise) -> str | None:
     """Generated sentences: verdict, failed criteria and gaps, best epoch, baseline, trivial models, alerts."""
     subject = "run" if len(group) == 1 else f"variant ({len(group)} seeds)"
     sentences = verdict_sentences(view, subject)
@@ -180,12 +203,12 @@ def summary_section(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, 
         sentences.append(f"Best epoch {first.epochs.best} of {first.epochs.run}.")
     baseline = first.baseline
     if baseline is not None and baseline.metrics:
-        rows = baseline_rows(_baseline_metrics(group), metrics, baseline.compare, facts)
+        rows = baseline_rows(_baseline_metrics(group), metrics, baseline.compare, facts, noise)
         tally = baseline_tally(rows, style)
-        sentences.append(
-            f"Against {baseline.label}: {tally['better']} better, {tally['worse']} worse, {tally['negligible']} negligible."
-        )
-    sentences += _trivial_sentences(metrics, _trivial(group), facts)
+        counts = [f"{tally[kind]} {word}" for kind, word in (("better", "better"), ("worse", "worse"),
+                                                               ("noise", "within noise"), ("negligible", "negligible")) if tally[kind]]
+        sentences.append(f"Against {baseline.label}: {', '.join(counts) or 'nothing compared'}.")
+    sentences += _trivial_sentences(metrics, _trivial(group), facts, noise)
     sentences += summary_sentences(metrics, facts)
     return section("Executive Summary", " ".join(sentences)) if sentences else None
 
@@ -194,8 +217,8 @@ def _baseline_metrics(group: Sequence[RunRecord]) -> Metrics:
     return mean_table([Sample(r.run_label, r.baseline.metrics) for r in group if r.baseline is not None])
 
 
-def _trivial_sentences(metrics: Metrics, trivial: Mapping[str, Metrics], facts: Facts) -> list[str]:
-    judged = trivial_rows(metrics, trivial, facts)
+def _trivial_sentences(metrics: Metrics, trivial: Mapping[str, Metrics], facts: Facts, noise: Noise = no_noise) -> list[str]:
+    judged = trivial_rows(metrics, trivial, facts, noise)
     if not judged:
         return []
     beaten = [r for r in judged if r.beats]
@@ -204,8 +227,14 @@ def _trivial_sentences(metrics: Metrics, trivial: Mapping[str, Metrics], facts: 
         names = list(dict.fromkeys(r.metric for r in judged))
         what = ", ".join(names) if len(names) <= MAX_LISTED else f"{len(judged)} comparisons"
         return [f"The model beats every trivial baseline on {splits} ({what})."]
-    lost = ", ".join(r.key for r in judged if not r.beats)
-    return [f"The model does not beat the trivial baselines on {lost} ({len(beaten)}/{len(judged)} beaten)."]
+    sentences = []
+    lost = [r.key for r in judged if r.beats is False]
+    unclear = [r.key for r in judged if r.beats is None]
+    if lost:
+        sentences.append(f"The model does not beat the trivial baselines on {', '.join(lost)} ({len(beaten)}/{len(judged)} beaten).")
+    if unclear:
+        sentences.append(f"Against the trivial baselines, {', '.join(unclear)} {'is' if len(unclear) == 1 else 'are'} within noise.")
+    return sentences
 
 
 def primary_metrics_table(metrics: Metrics, facts: Facts | None, view: Verdict | None, style: Style) -> str | None:
@@ -244,10 +273,10 @@ def per_seed_metrics(group: Sequence[RunRecord], facts: Facts) -> str | None:
     return section("Per Seed", md_table(["Seed", "Status", *(f"{split}.{m}" for m in names)], rows, ["l", "l", *("r" for _ in names)]))
 
 
-def _baseline_section(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, style: Style) -> str | None:
+def _baseline_section(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, style: Style, noise: Noise) -> str | None:
     baseline = group[0].baseline
     if baseline is None or not baseline.metrics:
         return None
-    rows = baseline_rows(_baseline_metrics(group), metrics, baseline.compare, facts)
+    rows = baseline_rows(_baseline_metrics(group), metrics, baseline.compare, facts, noise)
     return section(f"Comparison to {baseline.label}", baseline_table(baseline.label, rows, style, facts))
 

@@ -31,12 +31,28 @@ def achieved_text(criterion: CriterionResult) -> str:
     text = fmt_value(criterion.achieved, criterion.unit)
     if criterion.target is None and criterion.achieved is not None:
         text = f"Δ {fmt_delta(criterion.achieved, 'rate' if criterion.unit in ('rate', 'pp') else criterion.unit)}"
-    interval = fmt_interval(criterion.low, criterion.high, criterion.unit)
-    if interval:
-        text += f" {interval}"
-    if criterion.n > 1 and criterion.achieved is not None:
-        text += f" (mean of {criterion.n} seeds)"
-    return text
+    interval = criterion.interval
+    if interval is None or criterion.achieved is None or not interval.has_interval:
+        return text  # a point value: the section says once that it has no uncertainty estimate
+    aggregate = "" if interval.aggregate == "mean" else f"{interval.aggregate}, "
+    return f"{text} {fmt_interval(interval.low, interval.high, criterion.unit)} ({aggregate}{interval.label})"
+
+
+def uncertainty_line(view: Verdict) -> str | None:
+    """How the criteria were judged: the interval's confidence and kind, or that some have none."""
+    intervals = [c.interval for c in view.criteria if c.interval is not None]
+    with_interval = [i for i in intervals if i.has_interval]
+    points = [c.name for c in view.criteria if c.interval is not None and not c.interval.has_interval]
+    parts = []
+    if with_interval:
+        first = with_interval[0]
+        method = {"t": "Student t", "paired t": "Student t"}.get(first.method, first.method)
+        parts.append(f"Achieved values carry their {first.confidence:.0%} interval ({method}); PASS and FAIL need the whole "
+                     "interval on one side of the target, INCONCLUSIVE otherwise.")
+    if points:
+        parts.append(f"No uncertainty estimate for {', '.join(points)} (one value each: no seeds to spread over, no "
+                     "resampled test examples): judged on the value alone.")
+    return " ".join(parts) or None
 
 
 _OPERATOR = re.compile(r"^\s*(>=|<=|==|>|<|≥|≤)")
@@ -90,9 +106,23 @@ def _judged_cell(judged: Any, unit: str, style: Style) -> str:
 
 
 def notes(view: Verdict) -> str | None:
-    """Why criteria lack values or failed regardless of them (a missing seed, a collapsed seed)."""
+    """Why criteria lack values or failed regardless of them (a missing seed, a collapsed seed), and
+    what would decide an INCONCLUSIVE one."""
     lines = [f"- **{c.name}**: {c.note}" for c in view.criteria if c.note]
+    lines += [f"- **{c.name}**: {next_step(c)}" for c in view.criteria if c.status == INCONCLUSIVE]
     return "\n".join(lines) or None
+
+
+def next_step(criterion: CriterionResult) -> str:
+    """What to do about an INCONCLUSIVE criterion: roughly how many seeds would decide it."""
+    interval = criterion.interval
+    level = f"{interval.confidence:.0%}" if interval is not None else "the declared"
+    if criterion.seeds_needed is not None:
+        return (f"inconclusive at {criterion.n} seeds: its {level} interval contains the target; about "
+                f"{criterion.seeds_needed} seeds would decide it at this spread (n such that t·s/√n < |estimate − target|)")
+    if interval is not None and interval.kind == "test resampling":
+        return f"inconclusive: one seed's {level} interval from resampled test examples contains the target; run more seeds"
+    return f"inconclusive: its {level} interval contains the target; run more seeds"
 
 
 def per_split_table(view: Verdict, style: Style) -> str | None:
@@ -154,7 +184,7 @@ def verdict_sections(view: Verdict | None, style: Style) -> list[str | None]:
         return []
     criteria = section(
         "Success Criteria", criteria_table(view, style), per_split_table(view, style), success_rate_line(view),
-        per_seed_table(view, style), notes(view),
+        uncertainty_line(view), per_seed_table(view, style), notes(view),
     )
     gates = section("Gates", gates_table(view, style), gates_passed_line(view))
     return [criteria, gates]

@@ -192,7 +192,8 @@ def resolve_baseline(spec: Spec, spec_path: str, options: RunOptions, say: Say, 
         return {-1: BaselineRef(label=baseline.label, source=f"arm {baseline.arm}", compare=baseline.compare, arm=baseline.arm)}
     if baseline.record:
         record = read_record(resolve_path(baseline.record, spec_path))
-        return {-1: BaselineRef(label=baseline.label, source=baseline.record, metrics=record.metrics, compare=baseline.compare)}
+        return {-1: BaselineRef(label=baseline.label, source=baseline.record, metrics=record.metrics,
+                                resamples=record.resamples, compare=baseline.compare)}
     other = str(resolve_path(baseline.spec, spec_path))
     sub = RunOptions(seeds=options.seeds, device=options.device, out=options.out, progress=options.progress, ascii=options.ascii,
                      workers=options.workers, ray_address=options.ray_address, retries=options.retries)
@@ -204,7 +205,7 @@ def resolve_baseline(spec: Spec, spec_path: str, options: RunOptions, say: Say, 
         found = {p.seed: (p, existing_record(p, options.out)) for p in plans}
     refs = {
         seed: BaselineRef(label=baseline.label, source=str(plan.run_dir(options.out) / "record.json"),
-                          metrics=record.metrics, compare=baseline.compare)
+                          metrics=record.metrics, resamples=record.resamples, compare=baseline.compare)
         for seed, (plan, record) in found.items() if record is not None
     }
     if refs:

@@ -19,10 +19,10 @@ resampled test examples for every metric, so differences pair) -- and decided
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
-from vifspec.expr import Calculator, Compare, Expr, Logic, Lookup, Missing, Node, Not, Target
+from vifspec.expr import Calculator, Compare, Expr, Logic, Lookup, Missing, Node, Not, Target, finite_number
 from vifspec.expr.ast import BoundRef, Ref, walk
 from vifspec.verdict.decision import decide
 from vifspec.verdict.stats import TEST_RESAMPLING, Interval, percentile_interval
@@ -61,6 +61,7 @@ class Decision:
     estimate: Interval | None = None
     per_seed: tuple[float | None, ...] = ()
     missing: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()  # references no seed has a value for
 
 
 class ExpressionJudge:
@@ -80,10 +81,11 @@ class ExpressionJudge:
             return self.comparison(node)
         if isinstance(node, Not):
             inner = self._node(node.operand)
-            return Decision({PASS: FAIL, FAIL: PASS}.get(inner.status, inner.status), missing=inner.missing)
+            return Decision({PASS: FAIL, FAIL: PASS}.get(inner.status, inner.status), missing=inner.missing, absent=inner.absent)
         if isinstance(node, Logic):
             left, right = self._node(node.left), self._node(node.right)
-            return Decision(_combine(node.op, left.status, right.status), missing=left.missing + right.missing)
+            return Decision(_combine(node.op, left.status, right.status), missing=left.missing + right.missing,
+                            absent=left.absent + right.absent)
         raise TypeError(f"not a boolean node: {node!r}")
 
     def comparison(self, node: Compare) -> Decision:
@@ -93,11 +95,16 @@ class ExpressionJudge:
         values = tuple(_measure(calculator, target.measured) for calculator in self.calculators)
         missing = tuple(seed.label for seed, value in zip(self.seeds, values) if value is None)
         if missing or target.value is None or not values:
-            return Decision(MISSING, per_seed=values, missing=missing)
+            return Decision(MISSING, per_seed=values, missing=missing, absent=self._absent(target.measured))
         present = [v for v in values if v is not None]
         estimate = self._resampled(target.measured, present[0]) if len(present) == 1 else None
         estimate = estimate or self.estimator(present)
         return Decision(decide(estimate, target.op, target.value), estimate, values)
+
+    def _absent(self, node: Node) -> tuple[str, ...]:
+        """The references of ``node`` that no seed has a finite value for."""
+        refs = [ref.bind(self.arms, self.split) for ref in _references(node)]
+        return tuple(str(ref) for ref in refs if all(finite_number(seed.lookup(ref)) is None for seed in self.seeds))
 
     def _resampled(self, node: Node, value: float) -> Interval | None:
         """A single seed's interval from its test resamples, when every value ``node`` reads has them."""
@@ -106,20 +113,25 @@ class ExpressionJudge:
             return None
         refs = [ref.bind(self.arms, self.split) for ref in _references(node)]
         drawn = {ref: seed.draws(ref) for ref in refs}
-        if not refs or any(values is None for values in drawn.values()):
+        resampled_refs = {ref: values for ref, values in drawn.items() if values is not None}
+        if not resampled_refs:
             return None
-        count = min(len(values) for values in drawn.values())  # type: ignore[arg-type]
-        resampled = [_measure(Calculator(_draw(drawn, b), self.arms, self.split), node) for b in range(count)]
+        count = min(len(values) for values in resampled_refs.values())
+        lookup = _draw(resampled_refs, seed.lookup)
+        resampled = [_measure(Calculator(lookup(b), self.arms, self.split), node) for b in range(count)]
         finite = [float("nan") if v is None else v for v in resampled]
-        return percentile_interval(finite, value, 1, self.confidence, kind=TEST_RESAMPLING)
+        interval = percentile_interval(finite, value, 1, self.confidence, kind=TEST_RESAMPLING)
+        exact = sorted(str(ref) for ref in drawn if ref not in resampled_refs)
+        return replace(interval, note=f"{', '.join(exact)} taken as exact (not resampled)") if exact else interval
 
 
 def _references(node: Node) -> list[Ref]:
     return [n for n in walk(node) if isinstance(n, Ref)]
 
 
-def _draw(drawn: dict[BoundRef, Any], b: int) -> Lookup:
-    return lambda ref: drawn[ref][b] if ref in drawn else None
+def _draw(drawn: dict[BoundRef, Any], point: Lookup) -> Callable[[int], Lookup]:
+    """Draw ``b``'s lookup: a resampled value, or the point value of a reference without resamples."""
+    return lambda b: lambda ref: drawn[ref][b] if ref in drawn else point(ref)
 
 
 def _measure(calculator: Calculator, node: Node) -> float | None:

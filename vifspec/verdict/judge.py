@@ -13,7 +13,7 @@ import statistics
 from typing import Any, Mapping
 
 from vifspec.errors import SpecError, did_you_mean
-from vifspec.expr import ExprError, Target, parse
+from vifspec.expr import ExprError, Target, compare, parse
 from vifspec.expr.ast import Arith, Ref, walk
 from vifspec.facts import facts_of
 from vifspec.spec.schema import VerdictSettings
@@ -109,8 +109,8 @@ def _fill_estimate(result: CriterionResult, decision: Decision, target: Target, 
     if estimate is None:
         return
     result.achieved, result.interval = estimate.value, estimate
-    if result.status != PASS:
-        result.gap = target.gap(estimate.value)
+    if result.status != PASS and target.value is not None and not compare(target.op, estimate.value, target.value):
+        result.gap = target.gap(estimate.value)  # how far the estimate itself falls short
     values = [v for v in decision.per_seed if v is not None]
     if result.status == INCONCLUSIVE and estimate.kind == SEEDS and len(values) > 1 and target.value is not None:
         result.seeds_needed = seeds_needed(statistics.stdev(values), estimate.value - target.value, settings.confidence)
@@ -125,7 +125,9 @@ def _seed_result(expr: Any, seed: Any, results: Results, target: Target | None) 
 def _apply_failures(result: CriterionResult, decisions: list[Decision], failures: Mapping[str, str]) -> None:
     """Name the seeds a criterion lacks values from, and fail it when a seed's run failed."""
     missing = list(dict.fromkeys(label for d in decisions for label in d.missing))
-    notes = [f"no value from seed {', '.join(missing)}"] if missing and len(missing) < result.n else []
+    absent = list(dict.fromkeys(ref for d in decisions for ref in d.absent))
+    notes = [f"no value for {', '.join(absent)}"] if absent else []
+    notes += [f"no value from seed {', '.join(missing)}"] if missing and len(missing) < result.n else []
     notes += list(failures.values())
     if failures and result.status in (PASS, INCONCLUSIVE):
         result.status = FAIL

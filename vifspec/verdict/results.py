@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from vifspec.errors import SpecError
-from vifspec.expr import BoundRef, names_a_run
+from vifspec.expr import BoundRef, finite_number, names_a_run
 from vifspec.facts import MetricFacts
 from vifspec.records.record import FAILED_STATUSES, RunRecord
 from vifspec.verdict.criterion import Seed
@@ -36,9 +36,13 @@ class Sample:
     status: str | None = None
     stop_reason: str | None = None
     who: str = ""
+    draws: Table | None = None  # a single-seed run's metrics on resampled test examples: {split: {metric: [B values]}}
 
     def value(self, split: str, metric: str) -> Any:
         return ((self.metrics or {}).get(split) or {}).get(metric)
+
+    def drawn(self, split: str, metric: str) -> Any:
+        return ((self.draws or {}).get(split) or {}).get(metric)
 
 
 @dataclass
@@ -58,19 +62,25 @@ class Results:
         return list(dict.fromkeys(s.seed for s in samples))
 
     def seeds(self) -> list[Seed]:
-        return [Seed(label, self._lookup(label)) for label in self.labels()]
+        """One :class:`Seed` per label; a single seed also looks up its test resamples."""
+        labels = self.labels()
+        return [Seed(label, self._lookup(label, Sample.value), self._lookup(label, Sample.drawn) if len(labels) == 1 else None)
+                for label in labels]
 
-    def _lookup(self, label: str) -> Any:
+    def sample_of(self, ref: BoundRef, label: str) -> Sample | None:
+        """The sample holding ``ref``'s value for seed ``label`` (a single baseline serves every seed)."""
+        if ref.source == "self":
+            return _pick(self.own, label)
+        if ref.source == "baseline":
+            return _pick(self.baseline, label, single_serves_all=True)
+        if ref.source == "trivial":
+            return _pick(self.trivial.get(ref.arm or "", []), label)
+        return _pick(self.arms.get(ref.arm or "", []), label)
+
+    def _lookup(self, label: str, read: Any) -> Any:
         def lookup(ref: BoundRef) -> Any:
-            if ref.source == "self":
-                sample = _pick(self.own, label)
-            elif ref.source == "baseline":
-                sample = _pick(self.baseline, label, single_serves_all=True)
-            elif ref.source == "trivial":
-                sample = _pick(self.trivial.get(ref.arm or "", []), label)
-            else:
-                sample = _pick(self.arms.get(ref.arm or "", []), label)
-            return sample.value(ref.split, ref.metric) if sample else None
+            sample = self.sample_of(ref, label)
+            return read(sample, ref.split, ref.metric) if sample else None
 
         return lookup
 
@@ -108,21 +118,10 @@ def mean_table(samples: Sequence[Sample]) -> dict[str, dict[str, float | None]]:
 
 
 def _mean(values: Sequence[Any]) -> float | None:
-    floats = [finite_float(v) for v in values]
+    floats = [finite_number(v) for v in values]
     if not floats or any(v is None for v in floats):
         return None
     return math.fsum(floats) / len(floats)  # type: ignore[arg-type]
-
-
-def finite_float(value: Any) -> float | None:
-    """``value`` as a finite float, or ``None`` (missing, not a number, NaN, infinite, beyond float range)."""
-    if not _number(value):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _number(value: Any) -> bool:
@@ -196,7 +195,7 @@ def results_from_records(records: Sequence[RunRecord]) -> Results:
 
 
 def _sample(record: RunRecord, who: str = "") -> Sample:
-    return Sample(record.run_label, record.metrics, record.status, record.stop_reason, who)
+    return Sample(record.run_label, record.metrics, record.status, record.stop_reason, who, record.resamples)
 
 
 def _baseline_samples(records: Sequence[RunRecord], arms: Mapping[str, list[Sample]]) -> list[Sample]:
@@ -204,7 +203,7 @@ def _baseline_samples(records: Sequence[RunRecord], arms: Mapping[str, list[Samp
     arm = next((ref.arm for _, ref in refs if ref.arm), None)
     if arm is not None:
         return list(arms.get(arm, []))
-    samples = {r.run_label: Sample(r.run_label, ref.metrics) for r, ref in refs}
+    samples = {r.run_label: Sample(r.run_label, ref.metrics, draws=ref.resamples) for r, ref in refs}
     return list(samples.values())
 
 
@@ -213,7 +212,8 @@ def _trivial_samples(records: Sequence[RunRecord]) -> dict[str, list[Sample]]:
     out: dict[str, dict[str, Sample]] = {}
     for record in records:
         for name, metrics in record.trivial.items():
-            out.setdefault(name, {}).setdefault(record.run_label, Sample(record.run_label, metrics))
+            drawn = record.trivial_resamples.get(name)
+            out.setdefault(name, {}).setdefault(record.run_label, Sample(record.run_label, metrics, draws=drawn))
     return {name: list(samples.values()) for name, samples in out.items()}
 
 
