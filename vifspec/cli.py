@@ -186,7 +186,7 @@ def judge(spec: str, results: str, out_path: str | None, ascii_: bool) -> None:
     _, parsed = load_spec(spec)
     verdict, judged = judge_file(parsed, _read_json(results))
     baseline = parsed.baseline.model_dump() if parsed.baseline else None
-    text = render_judge_report(parsed.experiment.model_dump(), verdict, judged, baseline=baseline, ascii=ascii_)
+    text = render_judge_report(parsed.experiment.model_dump(), verdict, judged, baseline=baseline, ascii=ascii_, settings=parsed.verdict)
     if out_path:
         Path(out_path).write_text(text, encoding="utf-8")
         click.echo(f"{verdict.status}: {verdict.met}/{verdict.total} criteria met; report: {out_path}", err=True)

@@ -18,7 +18,9 @@ from vifspec.report.verdict_view import verdict_sections
 from vifspec.report.index import alignments, column, ranked, render_ranking, report_columns
 from vifspec.report.markdown import Style, bold, finish, md_table, section
 from vifspec.report.run_report import amendment_note, epochs_cell, header_lines, merged_facts, status_cell
-from vifspec.report.units import fmt_metric
+from vifspec.expr import ExprError
+from vifspec.report.units import fmt_interval, fmt_metric, metric_unit
+from vifspec.verdict.compare import estimate
 from vifspec.verdict import Verdict, group_records, judge_records, results_from_records
 from vifspec.verdict.results import current_records, is_experiment_group
 from vifspec.verdict.results import Sample, mean_table
@@ -55,7 +57,9 @@ def render_experiment_report(
     sections = [
         _header(records, verdicts, planned, style),
         _notes(records, problems, style),
-        section("Variants", variants_table([(g, v) for g, v in verdicts if not is_experiment_group(g)], records, columns, style)),
+        section("Variants", variants_table([(g, v) for g, v in verdicts if not is_experiment_group(g)], records, columns, style),
+                _interval_note(verdicts)),
+        per_seed_section([(g, v) for g, v in verdicts if not is_experiment_group(g)], keys),
         *(s for g, v in across for s in _across_sections(g, v, style)),
         section("Run Status by Group", groups_table(finished, planned, spec_path or _spec_path(records), rank_by or (keys[0] if keys else None), style)),
         _top_results(finished, rank_by, columns, top_k or settings.get("top_k") or DEFAULT_TOP_K),
@@ -71,6 +75,16 @@ def _across_sections(group: list[RunRecord], verdict: Verdict, style: Style) -> 
     intro = section("Comparisons Between Variants", f"Criteria that name variants by id, judged once across them"
                     + (f", paired by seed ({seeds} seeds)." if seeds > 1 else "."))
     return [intro, *verdict_sections(verdict, style)]
+
+
+def _interval_note(verdicts: Sequence[tuple[list[RunRecord], Verdict]]) -> str | None:
+    """What the brackets are: the metric's interval over seeds (or one seed's resampled test examples)."""
+    groups = [g for g, _ in verdicts if not is_experiment_group(g)]
+    if not groups:
+        return None
+    settings = groups[0][0].verdict_settings
+    return (f"Metrics are means over each variant's seeds; brackets hold their {settings.confidence:.0%} interval "
+            "(over seeds, or over resampled test examples for a single seed, where the metric was resampled).")
 
 
 def _table_columns(records: Sequence[RunRecord], keys: Sequence[str]) -> list[str]:
@@ -152,13 +166,37 @@ def variants_table(verdicts: Sequence[tuple[list[RunRecord], Verdict]], records:
     chosen = [column(name) for name in columns]
     rows = []
     for group, verdict in verdicts:
-        means = mean_table([Sample(r.run_label, r.metrics) for r in group])
-        cells = [fmt_metric(lookup(means, resolve_key(c.metric, means)), facts, c.metric) if c.metric else c.cell(group[0]) for c in chosen]
+        cells = [_metric_cell(group, c.metric, facts) if c.metric else c.cell(group[0]) for c in chosen]
         epochs = ", ".join(filter(None, (epochs_cell(r) for r in group))) or "-"
         rows.append([bold(group[0].variant), *cells, str(len(group)), status_cell(group, verdict, style, with_reason=False),
                      _gates_cell(verdict), epochs])
     headers = ["Variant", *(c.header for c in chosen), "Seeds", "Status", "Gates", "Epochs"]
     return md_table(headers, rows, ["l", *alignments(chosen, records), "r", "l", "r", "l"])
+
+
+def _metric_cell(group: list[RunRecord], key: str, facts: Mapping[str, Any]) -> str:
+    """The metric over the variant's seeds with its interval (``0.7233 [0.7012, 0.7454]``)."""
+    means = mean_table([Sample(r.run_label, r.metrics) for r in group])
+    resolved = resolve_key(key, means)
+    value = lookup(means, resolved)
+    try:
+        interval = estimate(results_from_records(group), resolved, group[0].verdict_settings)
+    except (ExprError, ValueError):
+        interval = None
+    text = fmt_metric(value, facts, resolved)
+    if interval is not None and interval.has_interval:
+        text += f" {fmt_interval(interval.low, interval.high, metric_unit(facts, resolved))}"
+    return text
+
+
+def per_seed_section(verdicts: Sequence[tuple[list[RunRecord], Verdict]], keys: Sequence[str]) -> str | None:
+    """Variant | Seed | Status | key metrics: every run of the variants trained with several seeds."""
+    groups = [g for g, _ in verdicts if len(g) > 1]
+    if not groups or not keys:
+        return None
+    facts = merged_facts([r for g in groups for r in g])
+    rows = [[g[0].variant, r.run_label, r.status, *(fmt_metric(lookup(r.metrics, k), facts, k) for k in keys)] for g in groups for r in g]
+    return section("Per Seed", md_table(["Variant", "Seed", "Status", *keys], rows, ["l", "l", "l", *("r" for _ in keys)]))
 
 
 def _experiments_cell(variants: Sequence[str]) -> str:

@@ -7,14 +7,14 @@ from typing import Any, Mapping
 from vifspec.report.arms import arm_means, arm_noise, gate_lines
 from vifspec.report.comparison import arm_keys, arms_table, baseline_rows, baseline_table
 from vifspec.report.markdown import Style, finish, section
-from vifspec.report.run_report import header_lines, primary_metrics_table, verdict_sentences
+from vifspec.report.run_report import header_lines, primary_metrics_table, results_noise, verdict_sentences
 from vifspec.report.verdict_view import read_verdict, verdict_sections
 from vifspec.verdict import Verdict
 from vifspec.verdict.results import Results, mean_table
 
 
 def render_judge_report(experiment: Mapping[str, Any], verdict: Verdict | Mapping[str, Any], results: Results, *,
-                        baseline: Mapping[str, Any] | None = None, ascii: bool = False) -> str:
+                        baseline: Mapping[str, Any] | None = None, ascii: bool = False, settings: Any = None) -> str:
     """Header, metrics by split (means over seeds), baseline comparison, arms, success criteria, gates.
 
     ``experiment`` is the spec's ``[experiment]`` (id, title, hypothesis); ``baseline`` its
@@ -35,18 +35,18 @@ def render_judge_report(experiment: Mapping[str, Any], verdict: Verdict | Mappin
         section("Executive Summary", " ".join(sentences)) if sentences else None,
         section("Metrics by Split" + (" (mean over seeds)" if n > 1 else ""),
                 primary_metrics_table(mean_table(results.own), results.facts, view, style)),
-        _baseline_section(baseline or {}, results, style),
+        _baseline_section(baseline or {}, results, style, results_noise(results, settings)),
         _arms_section(baseline or {}, results, view, style),
         *verdict_sections(view, style),
     ]
     return finish(sections, style)
 
 
-def _baseline_section(settings: Mapping[str, Any], results: Results, style: Style) -> str | None:
+def _baseline_section(settings: Mapping[str, Any], results: Results, style: Style, noise: Any) -> str | None:
     if not results.baseline or not results.own:
         return None
     label = settings.get("label") or "Baseline"
-    rows = baseline_rows(mean_table(results.baseline), mean_table(results.own), settings.get("compare"), results.facts)
+    rows = baseline_rows(mean_table(results.baseline), mean_table(results.own), settings.get("compare"), results.facts, noise)
     return section(f"Comparison to {label}", baseline_table(label, rows, style, results.facts))
 
 

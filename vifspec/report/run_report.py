@@ -60,8 +60,11 @@ def render_run_report(records: RunRecord | Sequence[RunRecord], verdict: Verdict
 def noise_of(group: Sequence[RunRecord]) -> Noise:
     """``noise(left, right)``: the interval of a difference over the group's seeds (or one seed's test
     resamples), judged as a criterion would be; None where there is none."""
-    results = results_from_records(group)
-    settings = group[0].verdict_settings
+    return results_noise(results_from_records(group), group[0].verdict_settings)
+
+
+def results_noise(results: Any, settings: Any = None) -> Noise:
+    """:func:`noise_of` for results judged anywhere (a results file, a group of records)."""
 
     def noise(left: str, right: str) -> Interval | None:
         try:

@@ -30,6 +30,12 @@ def difference(results: Results, left: str, right: str, settings: VerdictSetting
     return judge.judge()
 
 
+def estimate(results: Results, key: str, settings: VerdictSettings | None = None) -> Interval | None:
+    """The aggregate of ``key`` (``test.auc``) over the seeds of ``results`` with its interval, as a
+    criterion on it would see it; None when a seed lacks the value."""
+    return difference(results, key, "0", settings).estimate
+
+
 def run_ref(name: str, key: str) -> str:
     """``key`` of the named run ``name`` as a reference (backticks around an id that needs them)."""
     return f"{name if _PLAIN.fullmatch(name) else f'`{name}`'}.{key}"
