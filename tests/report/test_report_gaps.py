@@ -3,9 +3,11 @@ trivial baselines, phases, index columns, model size, groups, table-valued metri
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 import pytest
+from scipy import stats
 
 from vifspec.records import RunRecord
 from vifspec.registry import default_registry
@@ -264,7 +266,8 @@ def test_a_variant_with_several_seeds_is_one_row_judged_over_them(rows_of):
                for s, a in enumerate(aucs)]
     text = render_experiment_report(records)
     [row] = rows_of(text, "**main**")
-    assert row[1] == f"{sum(aucs) / 3:.4f}" and row[-4] == "3"  # the mean over seeds, and how many
+    low, high = stats.t.interval(0.95, 2, loc=statistics.fmean(aucs), scale=stats.sem(aucs))
+    assert row[1] == f"{sum(aucs) / 3:.4f} [{low:.4f}, {high:.4f}]" and row[-4] == "3"  # mean, interval, seeds
     assert row[-3] == "❔ **INCONCLUSIVE**"  # the mean 0.7300 > 0.71, but its 95% t interval reaches below 0.71
     for record in records:
         record.criteria = {"AUC": "test.auc > 0.60"}

@@ -7,6 +7,7 @@ from typing import Any
 
 from vifspec.executor.evaluate import bind_metrics, evaluate
 from vifspec.executor.uncertainty import resample_split, wanted
+from vifspec.metrics._common import Share
 from vifspec.prepare.bindings import Scope
 from vifspec.prepare.prepare import Prepared
 from vifspec.records.record import RunRecord
@@ -28,6 +29,9 @@ def evaluate_best(prepared: Prepared, record: RunRecord, registry: Registry) -> 
     for split, bound in prepared.metrics.items():
         values, outputs = evaluate(prepared.model, prepared.splits[split], prepared.train, bound, prepared.loss_mix, weights, batch_size)
         record.metrics[split] = values
+        counts = {name: [v.numerator, v.denominator] for name, v in values.items() if isinstance(v, Share)}
+        if counts:
+            record.counts[split] = counts
         names = {metric for s, metric in needs.get("model", ()) if s == split}
         if names:
             scope = Scope(outputs, prepared.splits[split], prepared.model, prepared.train)

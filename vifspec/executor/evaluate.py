@@ -11,6 +11,7 @@ import torch
 from vifspec.registry import Registry
 from vifspec.spec import MetricDef
 from vifspec.prepare.bindings import BindingError, Scope, bound_inputs, call_bound
+from vifspec.metrics._common import Share
 from vifspec.prepare.data import Fields, batches
 from vifspec.executor.lossmix import LossMix
 
@@ -108,6 +109,9 @@ def _concat(values: list[Any]) -> Any:
 
 
 def _to_float(value: Any) -> float | None:
+    """A metric's value as a finite float (a :class:`Share` keeps its counts), else ``None``."""
+    if isinstance(value, Share):
+        return value if math.isfinite(value) else None
     if isinstance(value, torch.Tensor):
         value = value.detach().float().item()
     try:

@@ -83,6 +83,26 @@ def to_float(value: torch.Tensor) -> float:
     return float(value.item())
 
 
+class Share(float):
+    """A share ``numerator / denominator`` that keeps its counts (precision 8/11), so reports can show
+    how many examples a rate rests on. Behaves as the float it is everywhere else."""
+
+    numerator: int
+    denominator: int
+
+    def __new__(cls, numerator: int, denominator: int) -> "Share":
+        value = super().__new__(cls, numerator / denominator if denominator else float("nan"))
+        value.numerator, value.denominator = numerator, denominator
+        return value
+
+
+def to_share(numerator: torch.Tensor, denominator: torch.Tensor) -> Any:
+    """``numerator / denominator`` as a :class:`Share` (a tensor inside :func:`tensor_results`)."""
+    if _TENSOR_RESULTS.get():
+        return numerator / denominator
+    return Share(int(numerator.item()), int(denominator.item()))
+
+
 @contextlib.contextmanager
 def tensor_results() -> Iterator[None]:
     """Within this block the built-in metrics return their 0-d result tensor instead of a float: no

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from vifspec.metrics._common import as_float, as_pair, average_ranks, float_dtype, quantiles, to_float
+from vifspec.metrics._common import as_float, as_pair, average_ranks, float_dtype, quantiles, to_float, to_share
 
 
 def _scores_and_positives(scores: Any, target: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,7 +50,7 @@ def precision(scores: Any, target: Any, threshold: float = 0.5) -> float:
     there with a warning). Reference: scikit-learn ``precision_score``. Higher is better.
     """
     true_positives, predicted, _ = _confusion(scores, target, threshold)
-    return to_float(true_positives / predicted)
+    return to_share(true_positives, predicted)
 
 
 def recall(scores: Any, target: Any, threshold: float = 0.5) -> float:
@@ -60,7 +60,7 @@ def recall(scores: Any, target: Any, threshold: float = 0.5) -> float:
     Reference: scikit-learn ``recall_score``. Higher is better.
     """
     true_positives, _, actual = _confusion(scores, target, threshold)
-    return to_float(true_positives / actual)
+    return to_share(true_positives, actual)
 
 
 def score_spread(scores: Any) -> float:

@@ -102,6 +102,7 @@ class BaselineRef(_Part):
     label: str
     source: str
     metrics: Metrics = {}
+    counts: dict[str, dict[str, list[int]]] = {}
     resamples: dict[str, dict[str, list[Value]]] = {}
     compare: list[str] = []
     arm: Optional[str] = None
@@ -143,6 +144,7 @@ class RunRecord(_Part):
     facts: dict[str, Facts] = {}
     history: list[Epoch] = []
     metrics: Metrics = {}
+    counts: dict[str, dict[str, list[int]]] = {}
     resamples: dict[str, dict[str, list[Value]]] = {}
     trivial: dict[str, Metrics] = {}
     trivial_resamples: dict[str, dict[str, dict[str, list[Value]]]] = {}

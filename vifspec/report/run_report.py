@@ -41,7 +41,7 @@ def render_run_report(records: RunRecord | Sequence[RunRecord], verdict: Verdict
     criteria, gates = verdict_sections(view, style) or (None, None)
     named = {
         "summary": summary_section(group, metrics, facts, view, style, noise),
-        "metrics": primary_metrics_section(metrics, facts, view, style, single),
+        "metrics": primary_metrics_section(metrics, facts, view, style, single, single.counts if single else {}),
         "seeds": per_seed_metrics(group, facts),
         "baseline": _baseline_section(group, metrics, facts, style, noise),
         "criteria": criteria,
@@ -240,7 +240,8 @@ def _trivial_sentences(metrics: Metrics, trivial: Mapping[str, Metrics], facts: 
     return sentences
 
 
-def primary_metrics_table(metrics: Metrics, facts: Facts | None, view: Verdict | None, style: Style) -> str | None:
+def primary_metrics_table(metrics: Metrics, facts: Facts | None, view: Verdict | None, style: Style,
+                          counts: Mapping[str, Mapping[str, list[int]]] | None = None) -> str | None:
     """Metric | Train | Validation | Test | other splits | Status (of the criteria using the metric)."""
     splits = ordered_splits(s for s, values in metrics.items() if values)
     names = list(dict.fromkeys(m for s in splits for m in metrics[s] if not m.startswith("loss.")))
@@ -251,17 +252,24 @@ def primary_metrics_table(metrics: Metrics, facts: Facts | None, view: Verdict |
     headers = ["Metric", *(split_label(s) for s in splits)] + (["Status"] if with_status else [])
     rows = []
     for name in names:
-        row = [bold(name), *(fmt_metric(metrics[s].get(name), facts, f"{s}.{name}") for s in splits)]
+        row = [bold(name), *(_with_count(fmt_metric(metrics[s].get(name), facts, f"{s}.{name}"), (counts or {}).get(s, {}).get(name))
+                             for s in splits)]
         if with_status:
             row.append(style.status(statuses[name]) if statuses[name] else "")
         rows.append(row)
     return md_table(headers, rows, ["l", *("r" for _ in splits)] + (["l"] if with_status else []))
 
 
-def primary_metrics_section(metrics: Metrics, facts: Facts, view: Verdict | None, style: Style, single: RunRecord | None) -> str | None:
+def _with_count(text: str, count: list[int] | None) -> str:
+    """``72.7% (8/11)``: a share with the counts it rests on."""
+    return f"{text} ({count[0]}/{count[1]})" if count else text
+
+
+def primary_metrics_section(metrics: Metrics, facts: Facts, view: Verdict | None, style: Style, single: RunRecord | None,
+                            counts: Mapping[str, Mapping[str, list[int]]]) -> str | None:
     best = single.epochs.best if single is not None and single.epochs is not None else None
     title = "Primary Metrics" + (f" (Best Epoch: {best})" if best is not None else " (mean over seeds)" if single is None else "")
-    return section(title, primary_metrics_table(metrics, facts, view, style))
+    return section(title, primary_metrics_table(metrics, facts, view, style, counts))
 
 
 def per_seed_metrics(group: Sequence[RunRecord], facts: Facts) -> str | None:
