@@ -15,7 +15,7 @@ import time
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -29,11 +29,10 @@ from vifspec.executor.tracking import tracked_stats
 from vifspec.prepare.bindings import Scope
 from vifspec.prepare.data import batches, build_model
 from vifspec.prepare.prepare import Prepared, prepare
+from vifspec.progress import PlainLines, Watcher, display_for
 from vifspec.records.record import CRASHED, INTERRUPTED, RUNNING, BaselineRef, Epoch, Epochs, ModelInfo, RunRecord, TrainEntry
 from vifspec.records.store import write_record
 from vifspec.registry import Registry, default_registry
-
-Say = Callable[[str], None]
 
 
 def run_plan(
@@ -42,38 +41,51 @@ def run_plan(
     out: str | Path = "runs",
     device: str | None = None,
     baseline: BaselineRef | None = None,
-    progress: bool | None = None,
+    progress: bool | None | Watcher = None,
     registry: Registry | None = None,
 ) -> RunRecord:
     """Prepare and train ``plan``; write its record (atomically, after every epoch) and return it.
 
-    A problem with the spec is found before anything is written (:class:`SpecError`, exit 2).
+    ``progress``: a :class:`~vifspec.progress.Watcher` (a display, a tracker), ``None`` for the
+    default display of stderr (live on a terminal, plain lines elsewhere), ``True`` for plain lines,
+    ``False`` for none. A problem with the spec is found before anything is written
+    (:class:`SpecError`, exit 2).
     """
     registry = registry or default_registry()
+    watch = _watcher(progress)
     prepared = prepare(plan, registry, device)
     run_dir = plan.run_dir(out)
     record = _new_record(prepared, baseline)
     write_record(record, run_dir)
+    watch.plan_started(plan, run_dir)
     started = time.perf_counter()
     try:
-        _train(prepared, record, run_dir, _progress(progress))
+        _train(prepared, record, run_dir, watch)
         _evaluate_best(prepared, record, registry)
         if plan.spec.train.checkpoint:
             _save_checkpoint(prepared.model, run_dir)
     except KeyboardInterrupt:
         record.status, record.stop_reason = INTERRUPTED, f"interrupted during epoch {len(record.history) + 1}"
-        _finish(record, started, run_dir)
+        _finish(record, started, run_dir, watch)
         raise
     except Exception as exc:  # a crash inside training: keep what was recorded, mark it
         record.status, record.stop_reason = CRASHED, f"{type(exc).__name__}: {exc}"
         record.traceback = traceback.format_exc()
-        _finish(record, started, run_dir)
+        _finish(record, started, run_dir, watch)
         raise TrainingCrash(f"{plan.variant} (seed {plan.seed}) crashed: {record.stop_reason}; record: {run_dir / 'record.json'}") from exc
-    _finish(record, started, run_dir)
+    _finish(record, started, run_dir, watch)
     return record
 
 
-def _train(prepared: Prepared, record: RunRecord, run_dir: Path, say: Say) -> None:
+def _watcher(progress: bool | None | Watcher) -> Watcher:
+    if isinstance(progress, Watcher):
+        return progress
+    if progress is None:
+        return display_for()
+    return PlainLines(sys.stderr) if progress else Watcher()
+
+
+def _train(prepared: Prepared, record: RunRecord, run_dir: Path, watch: Watcher) -> None:
     plan, model, train = prepared.plan, prepared.model, prepared.train
     cfg = plan.spec.train
     optimizer = build_optimizer(model, cfg.optimizer)
@@ -116,12 +128,12 @@ def _train(prepared: Prepared, record: RunRecord, run_dir: Path, say: Say) -> No
             track=tracked_stats(plan.spec.track, model, val_outputs),
         )
         record.history.append(entry)
-        say(_progress_line(plan, entry, stopper))
         schedule.after_epoch(epoch, val)
 
         stop = guards.check(epoch, entry)
         if stop is None and stopper.update(epoch, val, model):
             stop = ("early_stopped", stopper.reason(epoch))
+        watch.epoch_finished(entry, stopper.best_epoch if cfg.early_stopping else None)
         if stop is not None:
             record.status, record.stop_reason = stop
             break
@@ -226,7 +238,7 @@ def _new_record(prepared: Prepared, baseline: BaselineRef | None) -> RunRecord:
     )
 
 
-def _finish(record: RunRecord, started: float, run_dir: Path) -> None:
+def _finish(record: RunRecord, started: float, run_dir: Path, watch: Watcher) -> None:
     from vifspec.verdict import judge_records
 
     record.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -234,19 +246,7 @@ def _finish(record: RunRecord, started: float, run_dir: Path) -> None:
     if not record.arm:  # an arm is judged with the other arms of its seed, by the runner
         record.verdict = judge_records([record]).to_dict()
     write_record(record, run_dir)
-
-
-def _progress(enabled: bool | None) -> Say:
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    return (lambda line: print(line, file=sys.stderr, flush=True)) if enabled else (lambda line: None)
-
-
-def _progress_line(plan: Plan, entry: Epoch, stopper: EarlyStopper) -> str:
-    val = " ".join(f"val.{k}={v:.4f}" for k, v in list(entry.val.items())[:4] if v is not None)
-    best = f" best={stopper.best_epoch}" if stopper.best_epoch else ""
-    loss = f"{entry.train.loss:.4f}" if entry.train.loss is not None else "nan"
-    return f"[{plan.variant} s{plan.seed}] epoch {entry.epoch:3d} train.loss={loss} {val}{best} ({entry.seconds:.2f}s)"
+    watch.plan_finished(record)
 
 
 def describe_plan(plan: Plan, device: str | None = None, registry: Registry | None = None) -> dict[str, Any]:

@@ -12,15 +12,17 @@ from typing import Any, Mapping, Sequence
 from vifspec.errors import Problem
 from vifspec.facts import facts_of
 from vifspec.records import RunRecord
-from vifspec.report.access import common_keys, lookup, resolve_key
-from vifspec.report.arms import arms_sections
+from vifspec.report.access import common_keys, lookup, resolve_key, sort_by
+from vifspec.report.arms import arm_means, arms_sections
+from vifspec.report.comparison import arm_keys
 from vifspec.report.index import alignments, column, ranked, render_ranking, report_columns
-from vifspec.report.markdown import Style, bold, finish, md_table, section
-from vifspec.report.run_report import amendment_note, epochs_cell, header_lines, merged_facts, status_cell
-from vifspec.report.units import fmt_metric
+from vifspec.report.markdown import Figures, Style, bold, finish, md_table, section, with_image
+from vifspec.report.markdown import is_number
+from vifspec.report.run_report import amendment_note, epochs_cell, header_lines, merged_facts, status_cell, verdict_sentences
+from vifspec.report.units import fmt_delta, fmt_metric, metric_unit
+from vifspec.report.verdict_view import criteria_referencing
 from vifspec.verdict import Verdict, group_records, judge_records, results_from_records
-from vifspec.verdict.results import current_records
-from vifspec.verdict.results import Sample, mean_table
+from vifspec.verdict.results import Sample, current_records, mean_table
 
 MAX_KEY_METRICS = 6
 DEFAULT_TOP_K = 10
@@ -36,12 +38,16 @@ def render_experiment_report(
     top_k: int | None = None,
     ascii: bool = False,
     problems: Sequence[Problem] = (),
+    out: str | None = None,
+    figures: Figures | None = None,
 ) -> str:
-    """Header and overall verdict, the variant table (one row per variant, judged over its seeds), arms
-    side by side with the experiment verdict, the per-group status table (when ``planned`` variants
-    have groups) and the top results by ``rank_by``; ``rank_by``, ``top_k`` and the columns default
-    to the records' ``[report]``."""
+    """Header and overall verdict, the answer (the hypothesis's verdict, the winning variant or arm and
+    by how much), the variant table (one row per variant, judged over its seeds), arms side by side with
+    the experiment verdict, the per-group status table (when ``planned`` variants have groups; its
+    commands carry ``--out out``) and the top results by ``rank_by``; ``rank_by``, ``top_k`` and the
+    columns default to the records' ``[report]``. ``figures`` drawn beside it are shown in their sections."""
     style = Style(ascii)
+    figures = figures or Figures()
     records = current_records(records)
     groups = [g for g in group_records(records) if any(r.status != "running" for r in g)]
     verdicts = [(g, judge_records([r for r in g if r.status != "running"])) for g in groups]
@@ -51,15 +57,42 @@ def render_experiment_report(
     keys = key_metrics(finished, rank_by)
     columns = _table_columns(records, keys)
     arm_groups = [(g, v) for g, v in verdicts if g[0].arm]
+    variant_groups = [(g, v) for g, v in verdicts if not g[0].arm]
+    command = _run_command(spec_path or _spec_path(records), out)
     sections = [
         _header(records, verdicts, planned, style),
         _notes(records, problems, style),
-        section("Variants", variants_table([(g, v) for g, v in verdicts if not g[0].arm], records, columns, style)),
-        *(s for g, v in arm_groups for s in arms_sections(g, results_from_records(g), v, merged_facts(g), style)),
-        section("Run Status by Group", groups_table(finished, planned, spec_path or _spec_path(records), rank_by or (keys[0] if keys else None), style)),
+        answer_section(variant_groups, arm_groups, rank_by or (keys[0] if keys else None), style),
+        section("Variants", variants_table(variant_groups, records, columns, style),
+                figures.image("ranking", "Variants ranked")),
+        *(s for g, v in arm_groups for s in _arms_with_figures(g, v, figures, style)),
+        section("Run Status by Group", groups_table(finished, planned, command, rank_by or (keys[0] if keys else None), style)),
         _top_results(finished, rank_by, columns, top_k or settings.get("top_k") or DEFAULT_TOP_K),
+        figures.note(),
     ]
     return finish(sections, style)
+
+
+def rank_key(records: Sequence[RunRecord]) -> str | None:
+    """The metric variants are ranked on: the records' ``[report] rank_by``, else the first key metric."""
+    finished = [r for r in records if r.status != "running"]
+    rank_by = next((r.report.get("rank_by") for r in records if r.report.get("rank_by")), None)
+    keys = key_metrics(finished, rank_by)
+    return rank_by or (keys[0] if keys else None)
+
+
+def _run_command(spec_path: str, out: str | None) -> str:
+    """``vifspec run SPEC --out OUT`` (the ``--out`` the report was written under, when known)."""
+    return f"vifspec run {spec_path}" + (f" --out {out}" if out else "")
+
+
+def _arms_with_figures(group: list[RunRecord], verdict: Verdict, figures: Figures, style: Style) -> list[str | None]:
+    """The arms sections, the arms figure beside the arms table and the criteria figure after the criteria."""
+    parts = arms_sections(group, results_from_records(group), verdict, merged_facts(group), style)  # arms, criteria, gates
+    if len(parts) >= 2:
+        parts[0] = with_image(parts[0], figures.image("arms", "Arms side by side"))
+        parts[1] = with_image(parts[1], figures.image("criteria", "Criteria over seeds: each seed, the mean, its interval and the target"))
+    return parts
 
 
 def _table_columns(records: Sequence[RunRecord], keys: Sequence[str]) -> list[str]:
@@ -127,27 +160,27 @@ def _header(records: Sequence[RunRecord], verdicts: Sequence[tuple[Any, Verdict]
 
 
 def _gates_cell(view: Verdict) -> str:
-    if not view.gates:
-        return "-"
-    return f"{sum(g.status == 'PASS' for g in view.gates)}/{len(view.gates)}"
+    return f"{sum(g.status == 'PASS' for g in view.gates)}/{len(view.gates)}" if view.gates else "no gates"
 
 
 def variants_table(verdicts: Sequence[tuple[list[RunRecord], Verdict]], records: Sequence[RunRecord], columns: Sequence[str],
                    style: Style) -> str | None:
-    """Variant | columns (fields, ``plan.<key>``, metric means over seeds)... | Seeds | Status | Gates | Epochs."""
+    """Variant | columns (fields, ``plan.<key>``, metric means over seeds)... | Seeds | Status | Gates (when a
+    verdict has gates) | Epochs."""
     if not verdicts:
         return None
     facts = merged_facts(records)
     chosen = [column(name) for name in columns]
+    with_gates = any(v.gates for _, v in verdicts)
     rows = []
     for group, verdict in verdicts:
         means = mean_table([Sample(str(r.seed), r.metrics) for r in group])
         cells = [fmt_metric(lookup(means, resolve_key(c.metric, means)), facts, c.metric) if c.metric else c.cell(group[0]) for c in chosen]
         epochs = ", ".join(filter(None, (epochs_cell(r) for r in group))) or "-"
-        rows.append([bold(group[0].variant), *cells, str(len(group)), status_cell(group, verdict, style, with_reason=False),
-                     _gates_cell(verdict), epochs])
-    headers = ["Variant", *(c.header for c in chosen), "Seeds", "Status", "Gates", "Epochs"]
-    return md_table(headers, rows, ["l", *alignments(chosen, records), "r", "l", "r", "l"])
+        gates = [_gates_cell(verdict)] if with_gates else []
+        rows.append([bold(group[0].variant), *cells, str(len(group)), status_cell(group, verdict, style, with_reason=False), *gates, epochs])
+    headers = ["Variant", *(c.header for c in chosen), "Seeds", "Status", *(["Gates"] if with_gates else []), "Epochs"]
+    return md_table(headers, rows, ["l", *alignments(chosen, records), "r", "l", *(["r"] if with_gates else []), "l"])
 
 
 def _experiments_cell(variants: Sequence[str]) -> str:
@@ -171,9 +204,9 @@ def _group_status(done: int, total: int, style: Style) -> str:
     return f"{style.mark('partial')} {done}/{total}"
 
 
-def groups_table(records: Sequence[RunRecord], planned: Sequence[Mapping[str, Any]] | None, spec_path: str,
+def groups_table(records: Sequence[RunRecord], planned: Sequence[Mapping[str, Any]] | None, run_command: str,
                  rank_key: str | None, style: Style) -> str | None:
-    """Group | Experiments | Status | Best result | Command (the ``vifspec run`` line for unfinished groups).
+    """Group | Experiments | Status | Best result | Command (``run_command --group G`` for unfinished groups).
 
     ``records`` are the finished runs; a planned variant without one is pending.
     """
@@ -186,7 +219,7 @@ def groups_table(records: Sequence[RunRecord], planned: Sequence[Mapping[str, An
     rows = []
     for group, variants in groups.items():
         done = [finished[v] for v in variants if v in finished]
-        command = f"`vifspec run {spec_path} --group {group}`" if len(done) < len(variants) else ""
+        command = f"`{run_command} --group {group}`" if len(done) < len(variants) else ""
         rows.append([group, _experiments_cell(variants), _group_status(len(done), len(variants), style), _group_best(done, rank_key), command])
     return md_table(["Group", "Experiments", "Status", "Best result", "Command"], rows)
 
@@ -198,3 +231,84 @@ def _top_results(records: Sequence[RunRecord], rank_by: str | None, columns: Seq
 
 
 __all__ = ["overall_status", "render_experiment_report"]
+
+
+def answer_section(variant_groups: Sequence[tuple[list[RunRecord], Verdict]], arm_groups: Sequence[tuple[list[RunRecord], Verdict]],
+                   rank_by: str | None, style: Style) -> str | None:
+    """What the experiment found, before any table: each verdict, which arm or variant won and by how much."""
+    lines: list[str] = []
+    for group, verdict in arm_groups:
+        lines += _arms_answer(group, verdict)
+    if len(variant_groups) == 1:
+        group, verdict = variant_groups[0]
+        lines.append(" ".join(verdict_sentences(verdict, f"variant {bold(group[0].variant)}" + _seeds_words(group))))
+    elif variant_groups:
+        lines += _variants_answer(variant_groups, rank_by)
+    return section("Answer", "\n".join(f"- {line}" for line in lines)) if lines else None
+
+
+def _seeds_words(group: Sequence[RunRecord]) -> str:
+    return f" ({len(group)} seeds)" if len(group) > 1 else ""
+
+
+def _variants_answer(verdicts: Sequence[tuple[list[RunRecord], Verdict]], rank_by: str | None) -> list[str]:
+    """``2 of 6 variants PASSED (FE-02, FE-05).`` and the best on the ranking metric, ahead of the next by how much."""
+    passed = [g[0].variant for g, v in verdicts if v.status == "PASSED"]
+    names = f" ({', '.join(passed)})" if passed and len(passed) <= MAX_KEY_METRICS else ""
+    lines = [f"{len(passed)} of {len(verdicts)} variants **PASSED**{names}."]
+    if not rank_by:
+        return lines
+    facts = merged_facts([r for g, _ in verdicts for r in g])
+    scored = []
+    for group, verdict in verdicts:
+        means = mean_table([Sample(str(r.seed), r.metrics) for r in group])
+        key = resolve_key(rank_by, means)
+        scored.append((group, verdict, key, lookup(means, key)))
+    ranked_groups = sort_by([s for s in scored if is_number(s[3])], lambda s: s[3], facts_of(facts, rank_by).higher_is_better)
+    if not ranked_groups:
+        return lines
+    best, *others = ranked_groups
+    group, verdict, key, value = best
+    met = f", {verdict.met}/{verdict.total} criteria met" if verdict.total else ""
+    line = f"Best on {key}: {bold(group[0].variant)} ({fmt_metric(value, facts, key)}{_mean_words(group)}, {verdict.status}{met})"
+    if others:
+        runner_up = others[0]
+        lower = " (lower is better)" if facts_of(facts, key).higher_is_better is False else ""
+        line += (f", ahead of {bold(runner_up[0][0].variant)} ({fmt_metric(runner_up[3], facts, key)}) "
+                 f"by {fmt_delta(value - runner_up[3], metric_unit(facts, key))}{lower}")
+    lines.append(line + ".")
+    passing = [s for s in ranked_groups if s[1].status == "PASSED"]
+    if passing and passing[0] is not best:
+        lines.append(f"Best that passed: {bold(passing[0][0][0].variant)} ({fmt_metric(passing[0][3], facts, key)}).")
+    return lines
+
+
+def _mean_words(group: Sequence[RunRecord]) -> str:
+    return f", mean of {len(group)} seeds" if len(group) > 1 else ""
+
+
+def _arms_answer(group: list[RunRecord], verdict: Verdict) -> list[str]:
+    """The arms verdict and the arm that leads on the metric its criteria compare, with the difference."""
+    lines = [" ".join(verdict_sentences(verdict, "arms comparison" + _seeds_words(_one_arm(group))))]
+    results = results_from_records(group)
+    facts = merged_facts(group)
+    means = arm_means(results)
+    keys = arm_keys(means, facts)
+    if len(means) < 2 or not keys:
+        return lines
+    key = next((k for k in keys if criteria_referencing(verdict, k.partition(".")[2])), keys[0])
+    values = {arm: lookup(table, key) for arm, table in means.items() if is_number(lookup(table, key))}
+    order = sort_by(list(values), values.get, facts_of(facts, key).higher_is_better)
+    if len(order) < 2:
+        return lines
+    best, second = order[0], order[1]
+    n = len(results.labels())
+    lines.append(f"On {key}, {bold(best)} leads: {fmt_metric(values[best], facts, key)} vs {fmt_metric(values[second], facts, key)} "
+                 f"for {bold(second)} ({fmt_delta(values[best] - values[second], metric_unit(facts, key))}"
+                 + (f", means of {n} seeds" if n > 1 else "") + ").")
+    return lines
+
+
+def _one_arm(group: Sequence[RunRecord]) -> list[RunRecord]:
+    first_arm = group[0].arm
+    return [r for r in group if r.arm == first_arm]

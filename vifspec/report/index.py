@@ -11,6 +11,7 @@ from vifspec.facts import facts_of
 from vifspec.records import RunRecord
 from vifspec.report.access import best_of, common_keys, lookup, resolve_key, sort_by
 from vifspec.report.markdown import bold, fmt_num, is_number, md_table
+from vifspec.report.units import fmt_value
 
 Record = RunRecord
 INDEX_DIGITS = 3
@@ -28,7 +29,12 @@ class Column:
     metric: str | None = None
 
     def cell(self, record: Record) -> str:
+        """The value: a metric in its declared unit (a rate in %, like every other table), else a number."""
         value = self.read(record)
+        if self.metric is not None:
+            unit = facts_of(record.metric_facts(), resolve_key(self.metric, record.metrics)).unit
+            if unit != "number":
+                return fmt_value(value, unit)
         if isinstance(value, float) and self.digits == 1:
             return f"{value:.1f}"
         return fmt_num(value, self.digits)

@@ -18,12 +18,14 @@ from vifspec.compiler import expand_variants, load_spec, plans_for, select_varia
 from vifspec.compiler.plan import Plan
 from vifspec.compiler.variants import Variant
 from vifspec.errors import SpecError, TrainingCrash
+from vifspec.progress import Watcher, Watchers, display_for
 from vifspec.records import RecordError, RunRecord, read_record, write_record
 from vifspec.records.record import BaselineRef
 from vifspec.registry import Registry, default_registry
 from vifspec.runner.reports import write_reports
 from vifspec.spec.schema import Spec
 from vifspec.spec.source import Source, resolve_path
+from vifspec.tracking import tracker_for
 from vifspec.verdict import FAILED, PASSED, Verdict, group_records, judge_records
 
 Say = Callable[[str], None]
@@ -39,6 +41,8 @@ class RunOptions:
     progress: bool | None = None
     ascii: bool = False
     resume: bool = True
+    log: str | None = None
+    """A tracking exporter: ``mlflow`` or ``tensorboard`` (:mod:`vifspec.tracking`)."""
 
 
 @dataclass
@@ -101,30 +105,44 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
         raise SpecError(problems)
     baselines = resolve_baseline(spec, source.path, options, say, registry)
     summary = RunSummary(spec.experiment.id)
-    for plan in plans:
-        record = existing_record(plan, options.out) if options.resume else None
-        if record is not None:
-            summary.skipped.append(f"{plan.variant} (seed {plan.seed})")
-            say(f"skip {plan.variant} seed {plan.seed}: finished record with the same plan hash exists")
-        else:
-            say(f"run  {plan.variant} seed {plan.seed} -> {plan.run_dir(options.out)}")
-            record = _run_one(plan, options, baselines, registry, summary, run_plan)
-        if record is not None:
-            summary.records.append(record)
-            if spec.arms:
-                _judge_arm_seed(record, summary.records, plans, options.out)
-        summary.report_path = write_reports(spec, source.path, variants, options.out, options.ascii or spec.report.ascii)
-    summary.judged = [(group, judge_records(group)) for group in group_records(summary.records)]
+    tracker = tracker_for(options.log, options.out, say) if options.log else None
+    display = display_for(total=len(pending), quiet=options.progress is False)
+    watch = Watchers([display, tracker]) if tracker else display
+    try:
+        if tracker:
+            tracker.experiment_started(spec.experiment.model_dump(), source.path)
+        for plan in plans:
+            record = existing_record(plan, options.out) if options.resume else None
+            if record is not None:
+                summary.skipped.append(f"{plan.variant} (seed {plan.seed})")
+                say(f"skip {plan.variant} seed {plan.seed}: finished record with the same plan hash exists")
+            else:
+                say(f"run  {plan.variant} seed {plan.seed} -> {plan.run_dir(options.out)}")
+                record = _run_one(plan, options, baselines, registry, summary, run_plan, watch)
+            if record is not None:
+                summary.records.append(record)
+                if spec.arms:
+                    _judge_arm_seed(record, summary.records, plans, options.out)
+            summary.report_path = write_reports(spec, source.path, variants, options.out, options.ascii or spec.report.ascii)
+            if tracker and record is not None:
+                tracker.plan_reported(record, plan.run_dir(options.out))
+        summary.judged = [(group, judge_records(group)) for group in group_records(summary.records)]
+        if tracker:
+            folders = {(p.variant, p.seed): p.run_dir(options.out) for p in plans}
+            for record in summary.records if spec.arms else ():  # arms' verdicts came after their plans ended
+                tracker.plan_reported(record, folders[(record.variant, record.seed)])
+            tracker.experiment_finished(summary.judged, Path(options.out) / spec.experiment.id)
+    finally:
+        watch.close()
     return summary
 
 
 def _run_one(plan: Plan, options: RunOptions, baselines: dict[int, BaselineRef], registry: Registry,
-             summary: RunSummary, run_plan: Callable[..., RunRecord]) -> RunRecord | None:
+             summary: RunSummary, run_plan: Callable[..., RunRecord], watch: Watcher) -> RunRecord | None:
     """Train one plan; a crash is recorded (the record says ``crashed``) and the sweep goes on."""
     baseline = baselines.get(plan.seed, baselines.get(-1))
     try:
-        return run_plan(plan, out=options.out, device=options.device, baseline=baseline,
-                        progress=options.progress, registry=registry)
+        return run_plan(plan, out=options.out, device=options.device, baseline=baseline, progress=watch, registry=registry)
     except TrainingCrash as exc:
         summary.crashed.append(str(exc))
         try:

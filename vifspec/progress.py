@@ -1,0 +1,228 @@
+"""What a run shows while plans train, and who else watches the epochs (trackers).
+
+A :class:`Watcher` is told when a plan starts, when each epoch ends and when the plan ends. The
+executor calls it with values it already holds on the host (the loop keeps its one host sync per
+epoch). Three displays:
+
+- :class:`LiveBar` on a terminal (tqdm, when installed): one bar per plan, ``plan 2/6 FE-02 seed 0``,
+  epoch k/N, elapsed and ETA, the train loss, the monitored validation metric and the best epoch;
+- :class:`PlainLines` elsewhere (CI logs, ``| tee``): one labelled line per epoch, at most one every
+  few seconds when epochs are fast (the first and the last epoch are always shown), then a line
+  saying how the plan ended;
+- :class:`Watcher` itself, silent (``--quiet``).
+
+:func:`display_for` picks one for a stream.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TextIO
+
+if TYPE_CHECKING:
+    from vifspec.compiler.plan import Plan
+    from vifspec.records.record import Epoch, RunRecord
+
+PLAIN_EVERY_S = 5.0
+"""Plain lines: at most one line per this many seconds (the first and last epoch always print)."""
+
+
+class Watcher:
+    """Told about each plan and epoch; does nothing (the quiet display and the base of every watcher)."""
+
+    def plan_started(self, plan: Plan, run_dir: Any) -> None:
+        """``plan`` starts training; its record lives in ``run_dir``."""
+
+    def epoch_finished(self, entry: Epoch, best_epoch: int | None) -> None:
+        """An epoch ended; ``best_epoch`` is the epoch early stopping would restore (``None`` without it)."""
+
+    def plan_finished(self, record: RunRecord) -> None:
+        """The plan ended (finished, stopped, crashed or interrupted); ``record`` is final."""
+
+    def close(self) -> None:
+        """No plan follows."""
+
+
+class Watchers(Watcher):
+    """Several watchers told in turn (a display and a tracker)."""
+
+    def __init__(self, watchers: Iterable[Watcher]):
+        self.watchers = list(watchers)
+
+    def plan_started(self, plan: Plan, run_dir: Any) -> None:
+        for watcher in self.watchers:
+            watcher.plan_started(plan, run_dir)
+
+    def epoch_finished(self, entry: Epoch, best_epoch: int | None) -> None:
+        for watcher in self.watchers:
+            watcher.epoch_finished(entry, best_epoch)
+
+    def plan_finished(self, record: RunRecord) -> None:
+        for watcher in self.watchers:
+            watcher.plan_finished(record)
+
+    def close(self) -> None:
+        for watcher in self.watchers:
+            watcher.close()
+
+
+def monitored(plan: Plan) -> str | None:
+    """The validation metric worth watching: early stopping's monitor, else the first val metric."""
+    stopping = plan.spec.train.early_stopping
+    if stopping is not None:
+        return stopping.monitor
+    names = plan.spec.metrics.get("val") or []
+    return f"val.{names[0]}" if names else None
+
+
+def _num(value: float | None) -> str:
+    return "nan" if value is None else f"{value:.4f}"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes}m{seconds:02d}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
+
+
+class _Display(Watcher):
+    """What both displays know: which plan of how many, its epochs, the monitored metric."""
+
+    def __init__(self, stream: TextIO, total: int | None):
+        self.stream = stream
+        self.total = total
+        self.index = 0
+        self.plan: Plan | None = None
+        self.monitor: str | None = None
+
+    def plan_started(self, plan: Plan, run_dir: Any) -> None:
+        self.index += 1
+        self.plan = plan
+        self.monitor = monitored(plan)
+
+    @property
+    def label(self) -> str:
+        """``plan 2/6 FE-02 seed 0``."""
+        of = f"/{self.total}" if self.total else ""
+        return f"plan {self.index}{of} {self.plan.variant} seed {self.plan.seed}" if self.plan else ""
+
+    def values(self, entry: Epoch, best_epoch: int | None) -> str:
+        """``train loss 0.4123, val.auc 0.7123, best epoch 3``."""
+        parts = [f"train loss {_num(entry.train.loss)}"]
+        if self.monitor and self.monitor.startswith("val."):
+            parts.append(f"{self.monitor} {_num(entry.val.get(self.monitor[4:]))}")
+        if best_epoch is not None:
+            parts.append(f"best epoch {best_epoch}")
+        return ", ".join(parts)
+
+
+class PlainLines(_Display):
+    """One labelled line per epoch, rate-limited to one per ``every`` seconds for fast epochs."""
+
+    def __init__(self, stream: TextIO, total: int | None = None, *, every: float = PLAIN_EVERY_S,
+                 clock: Callable[[], float] = time.monotonic):
+        super().__init__(stream, total)
+        self.every = every
+        self.clock = clock
+        self.last_shown: float | None = None
+        self.pending: str | None = None
+        self.spent = 0.0
+
+    def plan_started(self, plan: Plan, run_dir: Any) -> None:
+        super().plan_started(plan, run_dir)
+        self.last_shown, self.pending, self.spent = None, None, 0.0
+
+    def epoch_finished(self, entry: Epoch, best_epoch: int | None) -> None:
+        self.spent += entry.seconds
+        epochs = self.plan.spec.train.epochs if self.plan else entry.epoch
+        eta = self.spent / entry.epoch * (epochs - entry.epoch)
+        line = (f"[{self.label}] epoch {entry.epoch}/{epochs} | {self.values(entry, best_epoch)}"
+                f" | {entry.seconds:.2f} s/epoch | ETA {_duration(eta)}")
+        now = self.clock()
+        if self.last_shown is None or now - self.last_shown >= self.every or entry.epoch == epochs:
+            self._say(line)
+            self.last_shown, self.pending = now, None
+        else:
+            self.pending = line
+
+    def plan_finished(self, record: RunRecord) -> None:
+        if self.pending:
+            self._say(self.pending)
+            self.pending = None
+        self._say(f"[{self.label}] {ending(record)}")
+
+    def _say(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
+
+
+def ending(record: RunRecord) -> str:
+    """``early stopped at epoch 14 (best epoch 4) in 17s``."""
+    epochs = record.epochs
+    run = epochs.run if epochs else len(record.history)
+    how = {"completed": "completed", "early_stopped": "early stopped"}.get(record.status, record.status)
+    text = f"{how} at epoch {run}"
+    if epochs is not None and epochs.best is not None and epochs.best != run:
+        text += f" (best epoch {epochs.best})"
+    if record.duration_s is not None:
+        text += f" in {_duration(record.duration_s)}"
+    return text if record.status not in ("crashed", "interrupted") else f"{text}: {record.stop_reason}"
+
+
+class LiveBar(_Display):
+    """One tqdm bar per plan: ``plan 2/6 FE-02 seed 0 |████  | epoch 12/30 | 00:05 elapsed, ETA 00:07, train loss ...``."""
+
+    FORMAT = "{desc} |{bar:16}| epoch {n_fmt}/{total_fmt} | {elapsed} elapsed, ETA {remaining}{postfix}"
+
+    def __init__(self, stream: TextIO, total: int | None = None):
+        super().__init__(stream, total)
+        self.bar: Any = None
+
+    def plan_started(self, plan: Plan, run_dir: Any) -> None:
+        from tqdm import tqdm
+
+        super().plan_started(plan, run_dir)
+        self.bar = tqdm(total=plan.spec.train.epochs, desc=self.label, file=self.stream, bar_format=self.FORMAT,
+                        dynamic_ncols=True, leave=True, mininterval=0)
+        self.bar.set_postfix_str("first epoch running", refresh=True)
+
+    def epoch_finished(self, entry: Epoch, best_epoch: int | None) -> None:
+        self.bar.set_postfix_str(self.values(entry, best_epoch), refresh=False)
+        self.bar.update(1)
+
+    def plan_finished(self, record: RunRecord) -> None:
+        if self.bar is None:
+            return
+        last = record.history[-1] if record.history else None
+        best = record.epochs.best if record.epochs else None
+        values = self.values(last, best) + " | " if last is not None else ""
+        self.bar.set_postfix_str(values + ending(record), refresh=False)
+        self.bar.close()
+        self.bar = None
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def display_for(stream: TextIO | None = None, *, total: int | None = None, quiet: bool = False) -> Watcher:
+    """A live bar on a terminal (plain lines when tqdm is missing), plain lines elsewhere, nothing when quiet."""
+    stream = stream or sys.stderr
+    if quiet:
+        return Watcher()
+    if _isatty(stream):
+        try:
+            import tqdm  # noqa: F401
+        except ImportError:
+            return PlainLines(stream, total)
+        return LiveBar(stream, total)
+    return PlainLines(stream, total)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
