@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any, Sequence
 
+from vifspec.report.markdown import fmt_signed
+
 DPI = 110
 STATUS_COLOURS = {
     "PASS": "#2e7d32", "PASSED": "#2e7d32", "FAIL": "#c62828", "FAILED": "#c62828",
@@ -35,7 +37,7 @@ def new_figure(panels: int, *, columns: int = 3, width: float = 4.2, height: flo
     for extra in axes[panels:]:
         extra.remove()
     if title:
-        figure.suptitle(title, fontsize=11, fontweight="bold")
+        figure.suptitle(title, fontsize=11, fontweight="bold", wrap=True)
     return figure, axes[:panels]
 
 
@@ -47,7 +49,7 @@ def unit_axis(axis: Any, unit: str, which: str = "y") -> None:
     if unit == "rate":
         target.set_major_formatter(PercentFormatter(1.0, decimals=0))
     elif unit == "pp":
-        target.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:+.0f}pp"))
+        target.set_major_formatter(FuncFormatter(lambda v, _: fmt_signed(v * 100, 1, "pp")))
     elif unit == "ms":
         target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g} ms"))
 

@@ -6,6 +6,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from vifspec.facts import Facts, facts_of
 from vifspec.figures.canvas import STATUS_COLOURS, colour, new_figure, unit_axis
+from vifspec.figures.curves import draw_targets
 from vifspec.records import RunRecord
 from vifspec.report.access import lookup, resolve_key, sort_by
 from vifspec.report.comparison import arm_keys
@@ -38,8 +39,8 @@ def arms_side_by_side(results: Results, keys: Sequence[str], control: str, facts
                 continue
             mean = sum(values) / len(values)
             axis.bar(index, mean, color=colour(index), alpha=0.8, edgecolor="black" if arm == control else "none", linewidth=1.2)
-            axis.annotate(fmt_metric(mean, facts, key), (index, mean), xytext=(0, 3), textcoords="offset points", ha="center",
-                          fontsize=8, fontweight="bold")
+            axis.annotate(fmt_metric(mean, facts, key), (index, max(mean, *values)), xytext=(0, 5), textcoords="offset points",
+                          ha="center", fontsize=8, fontweight="bold")
             if len(values) > 1:
                 axis.scatter([index] * len(values), values, s=14, color="black", zorder=3)
         axis.set_xticks(range(len(arms)), [f"{a}\n(control)" if a == control else a for a in arms], fontsize=8)
@@ -50,7 +51,7 @@ def arms_side_by_side(results: Results, keys: Sequence[str], control: str, facts
     return figure
 
 
-def ranking_chart(rows: Sequence[Mapping[str, Any]], key: str, facts: Facts, title: str) -> Any | None:
+def ranking_chart(rows: Sequence[Mapping[str, Any]], key: str, facts: Facts, title: str, verdict: Verdict | None = None) -> Any | None:
     """Variants ranked best first (at the top) on ``key``: a large dot per variant (its mean over seeds,
     labelled, coloured by the variant's verdict) and a small dot per seed. ``rows``: ``{"variant", "status", "values": [per seed]}``."""
     scored = [dict(r, mean=sum(r["values"]) / len(r["values"])) for r in rows if r["values"]]
@@ -70,10 +71,15 @@ def ranking_chart(rows: Sequence[Mapping[str, Any]], key: str, facts: Facts, tit
     axis.set_xlabel(f"{key}{_direction(facts, key)}")
     unit_axis(axis, facts_of(facts, key).unit, which="x")
     axis.margins(x=0.15, y=0.5 / len(ranked))
+    draw_targets(axis, verdict, key.partition(".")[2], vertical=True)
     handles = [_patch(status) for status in dict.fromkeys(r["status"] for r in ranked)]
     axis.legend(handles=handles, loc="lower right", fontsize=7)
     if len(scored) > len(ranked):
         axis.set_title(f"best {len(ranked)} of {len(scored)} variants", fontsize=8, loc="left")
+    missing = [r["variant"] for r in rows if not r["values"]]
+    if missing:
+        axis.annotate(f"no {key}: {', '.join(missing)}", xy=(0, 0), xycoords="figure fraction", xytext=(6, 4),
+                      textcoords="offset points", fontsize=7, color="#555555")
     return figure
 
 
@@ -91,7 +97,7 @@ def ranking_drawing(judged: Sequence[tuple[list[RunRecord], Verdict]], rank_key:
         key = resolve_key(rank_key, group[0].metrics)
         values = [v for v in (lookup(r.metrics, key) for r in group) if is_number(v)]
         rows.append({"variant": group[0].variant, "status": verdict.status, "values": values})
-    return ranking_chart(rows, resolve_key(rank_key, judged[0][0][0].metrics), facts, title)
+    return ranking_chart(rows, resolve_key(rank_key, judged[0][0][0].metrics), facts, title, judged[0][1])
 
 
 def arms_drawings(group: Sequence[RunRecord], verdict: Verdict, title: str) -> dict[str, Callable[[], Any]]:

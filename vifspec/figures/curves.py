@@ -77,7 +77,7 @@ def learning_curves(group: Sequence[RunRecord], title: str, verdict: Verdict | N
         direction = {True: " (higher is better)", False: " (lower is better)"}.get(facts.higher_is_better, "")
         axis.set_title(f"val.{metric}{direction}")
         unit_axis(axis, facts.unit)
-        _targets(axis, verdict, metric)
+        draw_targets(axis, verdict, metric)
     for axis in axes:
         epoch_axis(axis, epochs)
         if not several:
@@ -88,15 +88,25 @@ def learning_curves(group: Sequence[RunRecord], title: str, verdict: Verdict | N
     return figure
 
 
-def _targets(axis: Any, verdict: Verdict | None, metric: str) -> None:
-    """A dashed line at the target of each criterion that compares ``metric`` itself (on any split) with a constant."""
-    for criterion in criteria_referencing(verdict, metric):
-        if not (is_number(criterion.target_value) and re.match(_LEVEL.format(re.escape(metric)), criterion.expression)):
-            continue
+def level_targets(verdict: Verdict | None, metric: str) -> list[Any]:
+    """The criteria that compare ``metric`` itself (on any split) with a constant target."""
+    return [c for c in criteria_referencing(verdict, metric)
+            if is_number(c.target_value) and re.match(_LEVEL.format(re.escape(metric)), c.expression)]
+
+
+def draw_targets(axis: Any, verdict: Verdict | None, metric: str, *, vertical: bool = False) -> None:
+    """A dashed line at each :func:`level_targets` target, labelled and coloured by the criterion's status."""
+    for criterion in level_targets(verdict, metric):
         status_colour = STATUS_COLOURS.get(criterion.status, "black")
-        axis.axhline(criterion.target_value, color=status_colour, linestyle="--", linewidth=1)
-        axis.annotate(f"{criterion.name}: target {target_text(criterion)}", xy=(0.0, criterion.target_value),
-                      xycoords=("axes fraction", "data"), xytext=(3, 3), textcoords="offset points", fontsize=7, color=status_colour)
+        label = f"{criterion.name}: target {target_text(criterion)}"
+        if vertical:
+            axis.axvline(criterion.target_value, color=status_colour, linestyle="--", linewidth=1)
+            axis.annotate(label, xy=(criterion.target_value, 0.0), xycoords=("data", "axes fraction"), xytext=(3, 3),
+                          textcoords="offset points", fontsize=7, color=status_colour)
+        else:
+            axis.axhline(criterion.target_value, color=status_colour, linestyle="--", linewidth=1)
+            axis.annotate(label, xy=(0.0, criterion.target_value), xycoords=("axes fraction", "data"), xytext=(3, 3),
+                          textcoords="offset points", fontsize=7, color=status_colour)
 
 
 def _best_star(axis: Any, record: RunRecord, x: list[int], y: list[float], line_colour: str) -> None:

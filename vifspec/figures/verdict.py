@@ -26,7 +26,7 @@ def criteria_over_seeds(verdict: Verdict, title: str) -> Any | None:
     criteria = [c for c in verdict.criteria if drawable(c)]
     if not criteria:
         return None
-    figure, axes = new_figure(len(criteria), columns=2, width=5.0, height=1.9, title=title)
+    figure, axes = new_figure(len(criteria), columns=2, width=6.4, height=2.1, title=title)
     for axis, criterion in zip(axes, criteria):
         _panel(axis, criterion)
     return figure
@@ -60,8 +60,8 @@ def _target(axis: Any, criterion: CriterionResult) -> None:
         return
     target = criterion.target_value
     axis.axvline(target, color="black", linestyle="--", linewidth=1.2, zorder=2)
-    axis.annotate(f"target {target_text(criterion)}", xy=(target, 0.6), xycoords="data", xytext=(3, -9), textcoords="offset points",
-                  fontsize=7)
+    axis.annotate(f"target {target_text(criterion)}", xy=(target, 0.0), xycoords=("data", "axes fraction"), xytext=(3, 3),
+                  textcoords="offset points", fontsize=7)
     operator = _OPERATOR.match(criterion.target or "")
     low, high = _span(axis, criterion, target)
     axis.set_xlim(low, high)

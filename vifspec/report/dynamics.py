@@ -239,6 +239,8 @@ def _change_words(first: Mapping[str, Any], last: Mapping[str, Any]) -> str:
             if is_number(start) and is_number(end) and end != start:
                 parts.append(f"{key} {fmt_signed(end - start, 4)}")
             continue
+        if round(change, 1) == 0:  # "+0.0%" says nothing
+            continue
         factor = 1 + change / 100
         parts.append(f"{key} ×{factor:,.0f}" if abs(factor) >= 10 else f"{key} {change:+.1f}%")
     return ", ".join(parts) or "unchanged"

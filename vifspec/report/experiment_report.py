@@ -25,6 +25,8 @@ from vifspec.verdict import Verdict, group_records, judge_records, results_from_
 from vifspec.verdict.results import Sample, current_records, mean_table
 
 MAX_KEY_METRICS = 6
+REPORT_DIGITS = 4
+"""Decimals of plain numbers in REPORT.md's tables (the index keeps the seeds' three)."""
 DEFAULT_TOP_K = 10
 MODEL_SIZE_COLUMNS = ("param_count", "n_train", "param_per_sample")
 
@@ -145,12 +147,17 @@ def _header(records: Sequence[RunRecord], verdicts: Sequence[tuple[Any, Verdict]
     dates = sorted(r.started_at[:10] for r in records if r.started_at)
     passed = sum(v.status == "PASSED" for _, v in verdicts)
     seeds = len({r.seed for r in records})
-    run = f"{len(verdicts)} judged" + (f" of {len(planned)} planned" if planned else "") + (f", {seeds} seeds" if seeds > 1 else "")
+    arms = sorted({r.arm for r in records if r.arm})
+    if arms:  # one verdict over every arm
+        what, run = "Arms", f"{len(arms)} ({', '.join(arms)}) judged together"
+    else:
+        what, run = "Variants", f"{len(verdicts)} judged" + (f" of {len(planned)} planned" if planned else "")
+    run += f", {seeds} seeds" if seeds > 1 else ""
     pairs = [
         ("Experiment ID", experiment.id if experiment else None),
         ("Date", dates[0] if dates else None),
-        ("Variants", run),
-        ("Status", style.verdict(overall_status(verdicts)) + f" ({passed}/{len(verdicts)} passed)"),
+        (what, run),
+        ("Status", style.verdict(overall_status(verdicts)) + (f" ({passed}/{len(verdicts)} passed)" if len(verdicts) > 1 else "")),
     ]
     title = (experiment.title or experiment.id) if experiment else "Experiment"
     body = f"# {title}\n\n{header_lines(pairs)}"
@@ -227,7 +234,7 @@ def groups_table(records: Sequence[RunRecord], planned: Sequence[Mapping[str, An
 def _top_results(records: Sequence[RunRecord], rank_by: str | None, columns: Sequence[str], top_k: int) -> str | None:
     if not rank_by or not records:
         return None
-    return section(f"Top Results (by {rank_by})", render_ranking(list(records), rank_by, list(columns), top_k))
+    return section(f"Top Results (by {rank_by})", render_ranking(list(records), rank_by, list(columns), top_k, digits=REPORT_DIGITS))
 
 
 __all__ = ["overall_status", "render_experiment_report"]
@@ -271,7 +278,9 @@ def _variants_answer(verdicts: Sequence[tuple[list[RunRecord], Verdict]], rank_b
     group, verdict, key, value = best
     met = f", {verdict.met}/{verdict.total} criteria met" if verdict.total else ""
     line = f"Best on {key}: {bold(group[0].variant)} ({fmt_metric(value, facts, key)}{_mean_words(group)}, {verdict.status}{met})"
-    if others:
+    if others and others[0][3] == value:
+        line += f", tied with {bold(others[0][0][0].variant)}"
+    elif others:
         runner_up = others[0]
         lower = " (lower is better)" if facts_of(facts, key).higher_is_better is False else ""
         line += (f", ahead of {bold(runner_up[0][0].variant)} ({fmt_metric(runner_up[3], facts, key)}) "

@@ -4,7 +4,7 @@ in-place update of the blocks between ``<!-- NAME:START -->`` and ``<!-- NAME:EN
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Sequence
 
 from vifspec.facts import facts_of
@@ -140,13 +140,15 @@ def ranked(records: Sequence[Record], rank_by: str) -> list[Record]:
     return sort_by(list(records), rank_column.read, facts_of(_facts(records), rank_by).higher_is_better)
 
 
-def render_ranking(records: Sequence[Record], rank_by: str, columns: list[str], top_k: int = 3) -> str:
+def render_ranking(records: Sequence[Record], rank_by: str, columns: list[str], top_k: int = 3, digits: int = INDEX_DIGITS) -> str:
     """Rank | Variant | columns..., the ``top_k`` best records on ``rank_by``, best value of each metric in
-    bold (when at least two rows have one); records without a ``rank_by`` value come last, ranked ``-``."""
+    bold (when at least two rows have one); records without a ``rank_by`` value come last, ranked ``-``.
+    Metrics show ``digits`` decimals (rates in %)."""
     facts = _facts(records)
     top = ranked(records, rank_by)[:top_k]
     rank_column = column(rank_by)
     chosen = [column(name) for name in columns if name != "variant"]
+    chosen = [replace(c, digits=digits) if c.metric is not None else c for c in chosen]
     best = {c.header: _bold_value(c, top, facts_of(facts, c.metric).higher_is_better) for c in chosen if c.metric is not None}
     rows = []
     for rank, record in enumerate(top, start=1):
