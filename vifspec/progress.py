@@ -195,10 +195,7 @@ class LiveBar(_Display):
     def plan_finished(self, record: RunRecord) -> None:
         if self.bar is None:
             return
-        last = record.history[-1] if record.history else None
-        best = record.epochs.best if record.epochs else None
-        values = self.values(last, best) + " | " if last is not None else ""
-        self.bar.set_postfix_str(values + ending(record), refresh=False)
+        self.bar.set_postfix_str(ending(record), refresh=False)
         self.bar.close()
         self.bar = None
 

@@ -55,6 +55,7 @@ def test_one_run_per_plan_nested_under_the_experiment(tiny_kt, tmp_path, no_trac
     assert parent.data.tags["vifspec.main.verdict"] == verdict.status
     assert parent.data.tags["vifspec.main.criteria_met"] == f"{verdict.met}/{verdict.total}"
     assert parent.data.tags["mlflow.note.content"] == "A tiny gain model learns something."
+    assert parent.info.status == "FINISHED"
     parent_files = {a.path for a in client.list_artifacts(parent.info.run_id)}
     assert "REPORT.md" in parent_files and "main" in parent_files
     assert {"main/report.md", "main/criteria.png"} <= {a.path for a in client.list_artifacts(parent.info.run_id, "main")}

@@ -18,7 +18,9 @@ from vifspec.report.comparison import arm_keys
 from vifspec.report.index import alignments, column, ranked, render_ranking, report_columns
 from vifspec.report.markdown import Figures, Style, bold, finish, md_table, section, with_image
 from vifspec.report.markdown import is_number
-from vifspec.report.run_report import amendment_note, epochs_cell, header_lines, merged_facts, status_cell, verdict_sentences
+from vifspec.report.run_report import (
+    amendment_note, baseline_sentences, epochs_cell, header_lines, merged_facts, status_cell, verdict_sentences,
+)
 from vifspec.report.units import fmt_delta, fmt_metric, metric_unit
 from vifspec.report.verdict_view import criteria_referencing
 from vifspec.verdict import Verdict, group_records, judge_records, results_from_records
@@ -248,7 +250,9 @@ def answer_section(variant_groups: Sequence[tuple[list[RunRecord], Verdict]], ar
         lines += _arms_answer(group, verdict)
     if len(variant_groups) == 1:
         group, verdict = variant_groups[0]
+        means = mean_table([Sample(str(r.seed), r.metrics) for r in group])
         lines.append(" ".join(verdict_sentences(verdict, f"variant {bold(group[0].variant)}" + _seeds_words(group))))
+        lines += baseline_sentences(group, means, merged_facts(group), style)
     elif variant_groups:
         lines += _variants_answer(variant_groups, rank_by)
     return section("Answer", "\n".join(f"- {line}" for line in lines)) if lines else None

@@ -182,16 +182,19 @@ def summary_section(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, 
     first = group[0]
     if len(group) == 1 and first.epochs is not None and first.epochs.best is not None:
         sentences.append(f"Best epoch {first.epochs.best} of {first.epochs.run}.")
-    baseline = first.baseline
-    if baseline is not None and baseline.metrics:
-        rows = baseline_rows(_baseline_metrics(group), metrics, baseline.compare, facts)
-        tally = baseline_tally(rows, style)
-        sentences.append(
-            f"Against {baseline.label}: {tally['better']} better, {tally['worse']} worse, {tally['negligible']} negligible."
-        )
+    sentences += baseline_sentences(group, metrics, facts, style)
     sentences += _trivial_sentences(metrics, _trivial(group), facts)
     sentences += summary_sentences(metrics, facts)
     return section("Executive Summary", " ".join(sentences)) if sentences else None
+
+
+def baseline_sentences(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, style: Style) -> list[str]:
+    """``Against V2 Baseline: 2 better, 0 worse, 3 negligible.`` (none without a baseline run)."""
+    baseline = group[0].baseline
+    if baseline is None or not baseline.metrics:
+        return []
+    tally = baseline_tally(baseline_rows(_baseline_metrics(group), metrics, baseline.compare, facts), style)
+    return [f"Against {baseline.label}: {tally['better']} better, {tally['worse']} worse, {tally['negligible']} negligible."]
 
 
 def _baseline_metrics(group: Sequence[RunRecord]) -> Metrics:

@@ -110,14 +110,15 @@ class MlflowTracker(Tracker):
         self._log(self.parent, tags=tags)
         for path in folder_files(root):
             self.client.log_artifact(self.parent, str(path))
+        self.client.set_terminated(self.parent, status="FINISHED")
+        self.parent = None
 
     def close(self) -> None:
-        if self.run_id is not None:
-            self.client.set_terminated(self.run_id, status="KILLED")
-            self.run_id = None
-        if self.parent is not None:
-            self.client.set_terminated(self.parent, status="FINISHED")
-            self.parent = None
+        """Runs still open now were cut short (Ctrl-C, an error): marked KILLED."""
+        for run_id in (self.run_id, self.parent):
+            if run_id is not None:
+                self.client.set_terminated(run_id, status="KILLED")
+        self.run_id = self.parent = None
 
     def _log(self, run_id: str, *, params: Mapping[str, str] | None = None, metrics: Mapping[str, float] | None = None,
              tags: Mapping[str, str] | None = None, step: int = 0) -> None:
