@@ -53,7 +53,7 @@ def main() -> None:
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Override [train].device.")
 @click.option("--out", default="runs", show_default=True, help="Root of the run store.")
 @click.option("--dry-run", is_flag=True, help="Show what would run (and what is already done); train nothing.")
-@click.option("--list", "list_only", is_flag=True, help="List the spec's variants, groups and their status.")
+@click.option("--list", "list_only", is_flag=True, help="List the spec's variants: group, status, verdict over their seeds, key metric.")
 @click.option("--no-resume", is_flag=True, help="Re-run plans even when a finished record exists.")
 @click.option("--ascii", "ascii_", is_flag=True, help="Plain ASCII status words instead of emoji in reports.")
 @click.option("--quiet", is_flag=True,

@@ -20,6 +20,9 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TextIO
 
+from vifspec.facts import facts_of
+from vifspec.report.units import fmt_value
+
 if TYPE_CHECKING:
     from vifspec.compiler.plan import Plan
     from vifspec.records.record import Epoch, RunRecord
@@ -112,8 +115,9 @@ class _Display(Watcher):
     def values(self, entry: Epoch, best_epoch: int | None) -> str:
         """``train loss 0.4123, val.auc 0.7123, best epoch 3``."""
         parts = [f"train loss {_num(entry.train.loss)}"]
-        if self.monitor and self.monitor.startswith("val."):
-            parts.append(f"{self.monitor} {_num(entry.val.get(self.monitor[4:]))}")
+        if self.monitor and self.monitor.startswith("val.") and self.plan is not None:
+            unit = facts_of(self.plan.facts, self.monitor).unit  # a rate in %, as in the reports
+            parts.append(f"{self.monitor} {fmt_value(entry.val.get(self.monitor[4:]), unit)}")
         if best_epoch is not None:
             parts.append(f"best epoch {best_epoch}")
         return ", ".join(parts)

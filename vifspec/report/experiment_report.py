@@ -68,7 +68,7 @@ def render_experiment_report(
         _notes(records, problems, style),
         answer_section(variant_groups, arm_groups, rank_by or (keys[0] if keys else None), style),
         section("Variants", variants_table(variant_groups, records, columns, style),
-                figures.image("ranking", "Variants ranked")),
+                figures.image("ranking", "Variants ranked"), figures.image("curves", "Learning curves")),
         *(s for g, v in arm_groups for s in _arms_with_figures(g, v, figures, style)),
         section("Run Status by Group", groups_table(finished, planned, command, rank_by or (keys[0] if keys else None), style)),
         _top_results(finished, rank_by, columns, top_k or settings.get("top_k") or DEFAULT_TOP_K),

@@ -77,7 +77,8 @@ def write_experiment_report(root: Path, records: Sequence[RunRecord], paths: Seq
     judged: list[tuple[list[RunRecord], Verdict]] = [
         (g, judge_records([r for r in g if r.status != "running"])) for g in group_records(current) if any(r.status != "running" for r in g)
     ]
-    figures = _figures(root, lambda: experiment_figures(judged, root, rank_key(current), _newest(paths, force)))
+    newest = _newest(paths, force)
+    figures = _figures(root, lambda: experiment_figures(judged, root, rank_key(current), newest) | _only_variant(judged, root))
     text = render_experiment_report(records, planned=planned, spec_path=spec_path, out=out, ascii=ascii, problems=problems,
                                     figures=figures)
     return _write(root / EXPERIMENT_REPORT_FILE, text)
@@ -108,6 +109,13 @@ def variant_lines(variants: Sequence[Variant], found: Mapping[tuple[str, int], R
 def _mean_of(records: Sequence[RunRecord], key: str) -> Any:
     means = mean_table([Sample(str(r.seed), r.metrics) for r in records])
     return lookup(means, resolve_key(key, means))
+
+
+def _only_variant(judged: Sequence[tuple[list[RunRecord], Verdict]], root: Path) -> dict[str, str]:
+    """The learning curves of an experiment's only variant, linked from ``REPORT.md`` too."""
+    variants = [g for g, _ in judged if not g[0].arm]
+    curves = root / variants[0][0].variant / "curves.png" if len(variants) == 1 else None
+    return {"curves": curves.relative_to(root).as_posix()} if curves is not None and curves.exists() else {}
 
 
 def _figures(folder: Path, draw: Any) -> Figures:
