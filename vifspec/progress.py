@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterable, TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TextIO
 
 from vifspec.facts import facts_of
 from vifspec.report.units import fmt_value
@@ -32,7 +33,11 @@ PLAIN_EVERY_S = 5.0
 
 
 class Watcher:
-    """Told about each plan and epoch; does nothing (the quiet display and the base of every watcher)."""
+    """Told about the experiment, each plan and each epoch; does nothing (the quiet display and the base
+    of every watcher: the displays here, the trackers of :mod:`vifspec.tracking`)."""
+
+    def experiment_started(self, experiment: Mapping[str, Any], spec_path: str) -> None:
+        """The runner starts the experiment (``experiment``: its ``[experiment]`` table)."""
 
     def plan_started(self, plan: Plan, run_dir: Any) -> None:
         """``plan`` starts training; its record lives in ``run_dir``."""
@@ -43,31 +48,53 @@ class Watcher:
     def plan_finished(self, record: RunRecord) -> None:
         """The plan ended (finished, stopped, crashed or interrupted); ``record`` is final."""
 
+    def plan_reported(self, record: RunRecord, folder: Path) -> None:
+        """The record's report and figures are written in ``folder`` (its verdict may have come later: arms)."""
+
+    def experiment_finished(self, judged: Sequence[tuple[list[RunRecord], Any]], root: Path) -> None:
+        """Every verdict of the experiment is known; ``root`` holds REPORT.md and the experiment's figures."""
+
     def close(self) -> None:
         """No plan follows."""
 
 
 class Watchers(Watcher):
-    """Several watchers told in turn (a display and a tracker)."""
+    """Several watchers told in turn (a display and a tracker). A watcher that fails (a tracking server
+    gone, a full disk) is dropped with one line on stderr: training goes on, its record unharmed."""
 
-    def __init__(self, watchers: Iterable[Watcher]):
+    def __init__(self, watchers: Iterable[Watcher], stream: TextIO | None = None):
         self.watchers = list(watchers)
+        self.stream = stream
+
+    def _tell(self, method: str, *args: Any) -> None:
+        for watcher in list(self.watchers):
+            try:
+                getattr(watcher, method)(*args)
+            except Exception as exc:  # noqa: BLE001 - a watcher never stops training
+                self.watchers.remove(watcher)
+                print(f"warning: {type(watcher).__name__} stopped: {type(exc).__name__}: {exc}; training goes on",
+                      file=self.stream or sys.stderr, flush=True)
 
     def plan_started(self, plan: Plan, run_dir: Any) -> None:
-        for watcher in self.watchers:
-            watcher.plan_started(plan, run_dir)
+        self._tell("plan_started", plan, run_dir)
 
     def epoch_finished(self, entry: Epoch, best_epoch: int | None) -> None:
-        for watcher in self.watchers:
-            watcher.epoch_finished(entry, best_epoch)
+        self._tell("epoch_finished", entry, best_epoch)
 
     def plan_finished(self, record: RunRecord) -> None:
-        for watcher in self.watchers:
-            watcher.plan_finished(record)
+        self._tell("plan_finished", record)
+
+    def experiment_started(self, experiment: Mapping[str, Any], spec_path: str) -> None:
+        self._tell("experiment_started", experiment, spec_path)
+
+    def plan_reported(self, record: RunRecord, folder: Path) -> None:
+        self._tell("plan_reported", record, folder)
+
+    def experiment_finished(self, judged: Sequence[tuple[list[RunRecord], Any]], root: Path) -> None:
+        self._tell("experiment_finished", judged, root)
 
     def close(self) -> None:
-        for watcher in self.watchers:
-            watcher.close()
+        self._tell("close")
 
 
 def monitored(plan: Plan) -> str | None:

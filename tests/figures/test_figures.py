@@ -154,3 +154,15 @@ def test_without_matplotlib_reports_are_complete_and_say_how_to_get_figures(exec
     assert "## Training Dynamics" in text and "![" not in text
     assert "pip install 'vifspec[plots]'" in text and f"vifspec report {written[0].parent}" in text
     assert not list(folder.rglob("*.png"))
+
+
+def test_a_figure_that_fails_to_draw_is_left_out_with_a_warning(executed, tmp_path, monkeypatch, capsys):
+    from vifspec.figures import curves
+
+    def broken(*args, **kwargs):
+        raise ValueError("no room")
+
+    monkeypatch.setattr(curves, "tracked", broken)
+    drawn = run_figures([executed.copy("tiny")], None, tmp_path)
+    assert set(drawn) == {"curves", "loss_shares"}
+    assert "tracked.png not drawn: ValueError: no room" in capsys.readouterr().err

@@ -14,6 +14,7 @@ Without matplotlib nothing is drawn and :data:`PLOTS_HINT` says how to get figur
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -36,18 +37,23 @@ def _title(record: RunRecord) -> str:
 
 def _draw_all(drawings: dict[str, Draw], folder: Path, newest: float | None) -> dict[str, str]:
     """Draw each figure that is missing or older than ``newest`` (``None``: always); a figure with
-    nothing to show is removed. Returns kind -> file name of the figures now in ``folder``."""
+    nothing to show, or that fails to draw (a warning on stderr), is removed. Returns kind -> file name
+    of the figures now in ``folder``."""
     from vifspec.figures.canvas import save
 
     present = {}
     for kind, draw in drawings.items():
         path = folder / f"{kind}.png"
         if newest is None or not path.exists() or path.stat().st_mtime < newest:
-            figure = draw()
-            if figure is None:
+            try:
+                figure = draw()
+                if figure is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    save(figure, path)
+            except Exception as exc:  # noqa: BLE001 - a figure that cannot be drawn never stops a run or its report
                 path.unlink(missing_ok=True)
-            else:
-                save(figure, path)
+                print(f"warning: {path} not drawn: {type(exc).__name__}: {exc}", file=sys.stderr)
         if path.exists():
             present[kind] = path.name
     return present

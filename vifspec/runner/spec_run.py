@@ -103,14 +103,12 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
     problems = preflight(pending, registry, options.device)
     if problems:
         raise SpecError(problems)
+    trackers = [tracker_for(options.log, options.out, say)] if options.log else []  # a missing extra stops us here
     baselines = resolve_baseline(spec, source.path, options, say, registry)
     summary = RunSummary(spec.experiment.id)
-    tracker = tracker_for(options.log, options.out, say) if options.log else None
-    display = display_for(total=len(pending), quiet=options.progress is False)
-    watch = Watchers([display, tracker]) if tracker else display
+    watch = Watchers([display_for(total=len(pending), quiet=options.progress is False), *trackers])
     try:
-        if tracker:
-            tracker.experiment_started(spec.experiment.model_dump(), source.path)
+        watch.experiment_started(spec.experiment.model_dump(), source.path)
         for plan in plans:
             record = existing_record(plan, options.out) if options.resume else None
             if record is not None:
@@ -124,14 +122,13 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
                 if spec.arms:
                     _judge_arm_seed(record, summary.records, plans, options.out)
             summary.report_path = write_reports(spec, source.path, variants, options.out, options.ascii or spec.report.ascii)
-            if tracker and record is not None:
-                tracker.plan_reported(record, plan.run_dir(options.out))
+            if record is not None:
+                watch.plan_reported(record, plan.run_dir(options.out))
         summary.judged = [(group, judge_records(group)) for group in group_records(summary.records)]
-        if tracker:
-            folders = {(p.variant, p.seed): p.run_dir(options.out) for p in plans}
-            for record in summary.records if spec.arms else ():  # arms' verdicts came after their plans ended
-                tracker.plan_reported(record, folders[(record.variant, record.seed)])
-            tracker.experiment_finished(summary.judged, Path(options.out) / spec.experiment.id)
+        folders = {(p.variant, p.seed): p.run_dir(options.out) for p in plans}
+        for record in summary.records if spec.arms else ():  # arms' verdicts came after their plans ended
+            watch.plan_reported(record, folders[(record.variant, record.seed)])
+        watch.experiment_finished(summary.judged, Path(options.out) / spec.experiment.id)
     finally:
         watch.close()
     return summary

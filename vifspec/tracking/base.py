@@ -26,16 +26,8 @@ SKIPPED_SECTIONS = ("experiment", "criteria", "gates", "report", "verdict")
 
 
 class Tracker(Watcher):
-    """A tracking exporter; subclasses implement the hooks for their backend."""
-
-    def experiment_started(self, experiment: Mapping[str, Any], spec_path: str) -> None:
-        """Open the experiment's parent run."""
-
-    def plan_reported(self, record: RunRecord, folder: Path) -> None:
-        """The record's report and figures are written in ``folder``: tag its verdict, attach them."""
-
-    def experiment_finished(self, judged: Sequence[tuple[list[RunRecord], Verdict]], root: Path) -> None:
-        """Every verdict of the experiment and the files in ``root`` (REPORT.md, figures) go to the parent run."""
+    """A tracking exporter: a :class:`~vifspec.progress.Watcher` whose hooks log to its backend (the
+    runner tells it through :class:`~vifspec.progress.Watchers`, so a failing backend never stops training)."""
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from vifspec.errors import VifspecError
+from vifspec.errors import SpecError
 from vifspec.records import RunRecord
 from vifspec.tracking.base import (
     Say, Tracker, epoch_values, final_values, folder_files, group_label, plan_params, record_tags, verdict_tags,
@@ -54,7 +54,7 @@ class MlflowTracker(Tracker):
             from mlflow.entities import Metric, Param, RunTag
             from mlflow.tracking import MlflowClient
         except ImportError:
-            raise VifspecError(f"--log mlflow needs MLflow: {HINT}") from None
+            raise SpecError(f"--log mlflow needs MLflow: {HINT}") from None
         self._entities = (Metric, Param, RunTag)
         self.uri = tracking_uri(out)
         self.client = MlflowClient(tracking_uri=self.uri)

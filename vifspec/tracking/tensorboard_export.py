@@ -15,7 +15,7 @@ import struct
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from vifspec.errors import VifspecError
+from vifspec.errors import SpecError
 from vifspec.records import RunRecord
 from vifspec.report.markdown import md_table
 from vifspec.tracking.base import (
@@ -43,7 +43,7 @@ class TensorBoardTracker(Tracker):
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError:
-            raise VifspecError(f"--log tensorboard needs TensorBoard: {HINT}") from None
+            raise SpecError(f"--log tensorboard needs TensorBoard: {HINT}") from None
         self._writer_type = SummaryWriter
         self.out = Path(out)
         self.say = say
