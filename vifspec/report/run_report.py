@@ -248,7 +248,7 @@ def per_seed_metrics(group: Sequence[RunRecord], facts: Facts) -> str | None:
     if not names:
         return None
     rows = [[str(r.seed), r.status, *(fmt_metric((r.metrics.get(split) or {}).get(m), facts, f"{split}.{m}") for m in names)] for r in group]
-    return section("Per Seed", md_table(["Seed", "Status", *(f"{split}.{m}" for m in names)], rows, ["l", "l", *("r" for _ in names)]))
+    return section("Metrics per Seed", md_table(["Seed", "Status", *(f"{split}.{m}" for m in names)], rows, ["l", "l", *("r" for _ in names)]))
 
 
 def _baseline_section(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, style: Style) -> str | None:
