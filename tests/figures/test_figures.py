@@ -3,8 +3,8 @@ is written, that reports link it, and that reports stay complete without matplot
 
 from __future__ import annotations
 
-import dataclasses
 import os
+from types import SimpleNamespace
 
 import pytest
 
@@ -95,7 +95,8 @@ def test_criteria_over_seeds_shows_each_seed_the_target_and_the_interval_when_th
     assert 0.0 in vertical_lines(auc)  # the target
     assert not auc.containers  # no interval computed: none drawn
     criterion = verdict.criteria[0]
-    with_interval = dataclasses.replace(verdict, criteria=[dataclasses.replace(criterion, low=criterion.achieved - 0.01, high=criterion.achieved + 0.01)])
+    fields = {name: getattr(criterion, name) for name in ("name", "status", "seeds", "achieved", "unit", "target", "target_value")}
+    with_interval = SimpleNamespace(criteria=[SimpleNamespace(**fields, low=criterion.achieved - 0.01, high=criterion.achieved + 0.01)])
     assert criteria_over_seeds(with_interval, "tiny").axes[0].containers  # the interval's error bar
 
 

@@ -41,7 +41,7 @@ def _panel(axis: Any, criterion: CriterionResult) -> None:
     status_colour = STATUS_COLOURS.get(criterion.status, "black")
     if is_number(criterion.low) and is_number(criterion.high):
         axis.errorbar([criterion.achieved], [-0.45], xerr=[[criterion.achieved - criterion.low], [criterion.high - criterion.achieved]],
-                      fmt="D", color=status_colour, capsize=4, markersize=6, zorder=4, label=f"mean, {criterion.uncertainty} interval")
+                      fmt="D", color=status_colour, capsize=4, markersize=6, zorder=4, label="mean and its interval")
     elif is_number(criterion.achieved):
         axis.plot([criterion.achieved], [-0.45], "D", color=status_colour, markersize=6, zorder=4, label="mean")
     _target(axis, criterion)
