@@ -3,7 +3,7 @@
 # - A torch the environment already has (yours, CPU or CUDA) is kept: vifspec only needs torch>=2.1.
 # - With no torch at all, the pinned CPU build torch==2.13.0 is installed first, so that pip
 #   never resolves an unpinned 'torch' to the newest (CUDA) release.
-# Usage: scripts/setup.sh [extra]   (extra: "test" for the test dependencies)
+# Usage: scripts/setup.sh [extras]   (extras: "test" for the test dependencies, "test,ray" also for Ray)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extra="${1:-}"

@@ -18,6 +18,20 @@ def boom_loss(x):
     return torch.as_tensor(x).float().mean()
 
 
+class ControlC:
+    """A loss that presses Ctrl-C after ``after`` training calls (the n-th batch): drives the interrupt path."""
+
+    calls = 0
+
+    @classmethod
+    def loss(cls, x, after: int = 3):
+        if torch.is_grad_enabled():
+            cls.calls += 1
+            if cls.calls > after:
+                raise KeyboardInterrupt
+        return torch.as_tensor(x).float().mean() * 0.0
+
+
 def mean_x(x):
     """Mean of x (a metric used by import path)."""
     return float(torch.as_tensor(x).float().mean())

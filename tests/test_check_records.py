@@ -107,7 +107,7 @@ def test_arm_records_are_judged_by_seed_like_run_does(tmp_path: Path, monkeypatc
     criterion = data["records"][0]["verdict"]["criteria"][0]
     assert criterion["achieved"] == pytest.approx(((0.75 - 0.70) + (0.60 - 0.62)) / 2)  # the mean of the paired differences
     assert [(s["seed"], s["status"]) for s in criterion["seeds"]] == [("0", "PASS"), ("1", "FAIL")]
-    assert code == 0 and {r["status"] for r in data["records"]} == {"passed"}
+    assert code == 4 and {r["status"] for r in data["records"]} == {"inconclusive"}  # two seeds that disagree
 
 
 def test_unreadable_records_and_missing_specs_are_errors(project: Path, demo) -> None:
@@ -122,3 +122,11 @@ def test_unreadable_records_and_missing_specs_are_errors(project: Path, demo) ->
     suite = ET.fromstring(out.split("\n", 1)[1]).find("testsuite")
     assert suite.get("errors") == "2" and suite.get("skipped") == "1" and suite.get("tests") == "5"
     assert "specs/gone.toml' was not found" in out and "not a readable record" in out
+
+
+def test_a_record_whose_criteria_were_edited_by_hand_is_flagged(project: Path) -> None:
+    path = project / "runs/demo/main/record.json"
+    text = path.read_text(encoding="utf-8").replace("test.gain_std > 0.05", "test.gain_std > 0.0")
+    path.write_text(text, encoding="utf-8")
+    code, out = _check("--records")
+    assert code == 2 and "edited after the run: they no longer match the hash it registered" in out

@@ -116,3 +116,26 @@ def test_params_that_do_not_fit_the_factory_are_spec_errors(write_spec, tmp_path
     (plan,) = vifspec.compile(path)
     with pytest.raises(SpecError, match=r":\d+:\d+: data.params.tier: unknown parameter 'tier'"):
         vifspec.run(plan, out=tmp_path / "runs", progress=False)
+
+
+def test_ctrl_c_marks_the_record_interrupted_keeps_finished_epochs_and_a_rerun_resumes(write_spec, tmp_path):
+    from click.testing import CliRunner
+
+    from plugin_fixtures import ControlC
+    from vifspec.cli import main
+
+    ControlC.calls = 0
+    text = TINY_KT.replace("epochs = 3", "epochs = 4").replace("patience = 2", "patience = 9")
+    text += '\n[loss.ctrl_c]\nfn = "plugin_fixtures:ControlC.loss"\ninputs = { x = "gains" }\nparams = { after = 8 }\n'
+    path = write_spec(text)
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", str(path), "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 130 and "interrupted" in result.output
+    (record_path,) = (tmp_path / "runs").rglob("record.json")
+    record = read_record(record_path)
+    assert record.status == "interrupted" and len(record.history) >= 1  # every finished epoch kept
+    assert record.stop_reason.startswith("interrupted during epoch")
+    ControlC.calls = -10**6  # no more Ctrl-C: the rerun trains the interrupted plan again
+    again = runner.invoke(main, ["run", str(path), "--out", str(tmp_path / "runs")])
+    assert again.exit_code in (0, 1, 4), again.output
+    assert read_record(record_path).status in ("completed", "early_stopped")

@@ -45,7 +45,7 @@ def test_plain_lines_say_what_each_number_is(plan, executed):
     stream = io.StringIO()
     display = PlainLines(stream, total=3, clock=Clock(0.0))
     display.plan_started(plan, None)
-    display.epoch_finished(epoch(1, loss=0.61234, auc=0.65432), best_epoch=1)
+    display.epoch_finished(plan, epoch(1, loss=0.61234, auc=0.65432), best_epoch=1)
     line = stream.getvalue().splitlines()[0]
     assert line.startswith("[plan 1/3 main seed 0] epoch 1/6 | ")
     assert "train loss 0.6123" in line and "val.encoder1_auc 0.6543" in line and "best epoch 1" in line
@@ -57,7 +57,7 @@ def test_fast_epochs_are_rate_limited_and_the_last_one_is_always_shown(plan, exe
     display = PlainLines(stream, total=1, every=5.0, clock=Clock(0.0, 1.0, 2.0, 6.0))
     display.plan_started(plan, None)
     for n in range(1, 5):
-        display.epoch_finished(epoch(n), best_epoch=2)
+        display.epoch_finished(plan, epoch(n), best_epoch=2)
     display.plan_finished(finished(executed))
     lines = stream.getvalue().splitlines()
     shown = [line.split("] ", 1)[1].split(" |")[0] for line in lines[:-1]]
@@ -69,8 +69,8 @@ def test_a_held_back_last_epoch_is_printed_when_the_plan_ends(plan, executed):
     stream = io.StringIO()
     display = PlainLines(stream, clock=Clock(0.0, 1.0))
     display.plan_started(plan, None)
-    display.epoch_finished(epoch(1), best_epoch=1)
-    display.epoch_finished(epoch(2, loss=0.25), best_epoch=2)
+    display.epoch_finished(plan, epoch(1), best_epoch=1)
+    display.epoch_finished(plan, epoch(2, loss=0.25), best_epoch=2)
     assert "epoch 2/6" not in stream.getvalue()
     display.plan_finished(finished(executed, run=2))
     assert "epoch 2/6 | train loss 0.2500" in stream.getvalue()
@@ -80,7 +80,7 @@ def test_without_early_stopping_no_best_epoch_is_claimed(plan, executed):
     stream = io.StringIO()
     display = PlainLines(stream, clock=Clock(0.0))
     display.plan_started(plan, None)
-    display.epoch_finished(epoch(1, auc=None), best_epoch=None)
+    display.epoch_finished(plan, epoch(1, auc=None), best_epoch=None)
     assert "best epoch" not in stream.getvalue() and "val.encoder1_auc - " in stream.getvalue()
 
 
@@ -90,7 +90,7 @@ def test_live_bar_on_a_terminal(plan, executed):
     display = display_for(stream, total=2)
     assert isinstance(display, LiveBar)
     display.plan_started(plan, None)
-    display.epoch_finished(epoch(1), best_epoch=1)
+    display.epoch_finished(plan, epoch(1), best_epoch=1)
     display.plan_finished(finished(executed, status="completed", run=6, best=6))
     display.close()
     screen = stream.getvalue()

@@ -27,7 +27,7 @@ def test_feature_tracker_runs_on_an_npz_file(tmp_path):
 
     out = tmp_path / "runs"
     result = CliRunner().invoke(main, ["run", str(spec), "--only", "FE-02", "--out", str(out)])
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code in (0, 1, 4), result.output
     record = json.loads((out / "feature-tracker" / "FE-02" / "record.json").read_text())
     assert record["model"]["n_train"] == 420  # 70% of the file's 600 rows
     assert record["status"] in ("completed", "early_stopped", "collapsed")

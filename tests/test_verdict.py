@@ -153,8 +153,17 @@ def test_criterion_errors_name_the_criterion_and_column() -> None:
 def test_gate_errors() -> None:
     with pytest.raises(SpecError, match="did you mean 'Gain Std'"):
         judge({"Gain Std": "test.a > 0"}, {"g": {"criteria": ["Gain Sdt"]}}, {"metrics": {}})
-    with pytest.raises(SpecError, match="positive integer"):
-        judge({"a": "test.a > 0"}, {"g": {"require": 0, "criteria": ["a"]}}, {"metrics": {}})
+
+
+@pytest.mark.parametrize(("require", "message"), [(0, "require must be 'all' or an integer >= 1"),
+                                                  (3, "requires 3 but lists only 1 criteria")])
+def test_a_gate_require_is_checked_once_when_the_spec_compiles(write_spec, require, message) -> None:
+    from vifspec.compiler import load_spec
+
+    path = write_spec(f'[experiment]\nid = "v"\n[criteria]\na = "test.a > 0"\n[gates.g]\nrequire = {require}\ncriteria = ["a"]\n')
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert message in str(info.value) and ":6:" in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -60,27 +60,44 @@ def main() -> None:
               help="No progress (by default: a live bar on a terminal, one plain line per epoch elsewhere).")
 @click.option("--log", "log", type=click.Choice(["mlflow", "tensorboard"]),
               help="Also log to MLflow (MLFLOW_TRACKING_URI, else OUT/mlruns) or TensorBoard (event files in each run folder).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Set a dotted key before compiling, e.g. --set train.epochs=5 (a TOML value; repeatable).")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Train on a local Ray cluster running N tasks at once (needs: pip install 'vifspec[ray]').")
+@click.option("--ray-address", metavar="ADDR", help="Train on the running Ray cluster at ADDR (e.g. 'auto' or 'head:6379').")
 def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, device: str | None, out: str,
-        dry_run: bool, list_only: bool, no_resume: bool, ascii_: bool, quiet: bool, log: str | None) -> None:
+        dry_run: bool, list_only: bool, no_resume: bool, ascii_: bool, quiet: bool, log: str | None, settings: tuple[str, ...],
+        workers: int | None, ray_address: str | None) -> None:
     """Compile SPEC, train its plans, judge them and write records, reports and figures.
 
-    Each variant (or the arms experiment) is judged over all its seeds. Exit 0 when every verdict is
+    Each variant (or the arms experiment) is judged over all its seeds; the seeds of a variant train
+    together as one vectorised model when its model allows (see 'vifspec plan'). Each plan is claimed
+    before it trains, so runs sharing --out never train a plan twice. Exit 0 when every verdict is
     PASSED, 1 when one is FAILED, 4 when none failed but one is INCONCLUSIVE, 2 for an invalid spec
-    (found before any training), 3 when a plan crashed (the others still ran).
+    (found before any training), 3 when a plan crashed (the others still ran; a rerun retries it).
     """
     from vifspec.registry import default_registry
     from vifspec.runner import RunOptions, compile_run, run_spec
 
-    options = RunOptions(only, group, seeds, device, out, False if quiet else None, ascii_, not no_resume, log)
+    if workers is not None and ray_address is not None:
+        raise SpecError("give --workers (a local Ray cluster) or --ray-address (a running one), not both")
+    if (workers is not None or ray_address is not None) and not (list_only or dry_run):
+        from vifspec.runner.ray_backend import import_ray
+
+        import_ray()  # exit 2 with the install hint before anything is prepared
+    options = RunOptions(only, group, seeds, device, out, False if quiet else None, ascii_, not no_resume, _settings(settings),
+                         workers, ray_address, log=log)
     if list_only or dry_run:
-        listing = options if dry_run else RunOptions(seeds=seeds, out=out)  # --list shows every variant
-        _, parsed, variants, plans = compile_run(spec, listing, default_registry())
-        _print_variants(parsed, variants if list_only else [], plans, out, dry_run)
+        listing = options if dry_run else RunOptions(seeds=seeds, out=out, overrides=options.overrides)  # --list shows every variant
+        _, _, variants, plans = compile_run(spec, listing, default_registry())
+        _print_variants(variants if list_only else [], plans, out, dry_run)
         return
     summary = run_spec(spec, options, say=(lambda line: None) if quiet else (lambda line: click.echo(line, err=True)))
+    from vifspec.verdict.results import group_label
+
     for group, verdict in summary.judged:
-        name = f"arms {', '.join(sorted({r.arm for r in group}))}" if group[0].arm else group[0].variant
-        seeds = ",".join(str(s) for s in sorted({r.seed for r in group}))
+        name = group_label(group)
+        seeds = ",".join(sorted({r.run_label for r in group}))
         click.echo(f"{name:<28} seeds {seeds:<10} {verdict.status:<12} ({verdict.met}/{verdict.total} criteria met)")
     for crash in summary.crashed:
         click.echo(f"crashed: {crash}", err=True)
@@ -88,13 +105,13 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
     sys.exit(3 if summary.crashed else VERDICT_EXIT[summary.status])
 
 
-def _print_variants(spec: Any, variants: list[Any], plans: list[Any], out: str, dry_run: bool) -> None:
+def _print_variants(variants: list[Any], plans: list[Any], out: str, dry_run: bool) -> None:
     """``--list``: every variant with its group, status, verdict and key metric; ``--dry-run``: what a run would do."""
     from vifspec.runner import existing_record
     from vifspec.runner.reports import variant_lines
 
-    found = {(p.variant, p.seed): existing_record(p, out) for p in plans}
-    status = {key: "done" if record is not None else "pending" for key, record in found.items()}
+    found = {(p.variant, p.label): existing_record(p, out) for p in plans}
+    status = {(p.variant, p.seed): "done" if found[(p.variant, p.label)] is not None else "pending" for p in plans}
     for line in variant_lines(variants, found):
         click.echo(line)
     if dry_run:
@@ -185,9 +202,9 @@ def judge(spec: str, results: str, out_path: str | None, ascii_: bool) -> None:
 @click.option("--seeds", type=click.IntRange(min=1))
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]))
 def plan_command(spec: str, seeds: int | None, device: str | None) -> None:
-    """Print what SPEC will run: variants x seeds, device, parameter count, param/sample ratio."""
+    """Print what SPEC will run: variants x seeds, device, how seeds train (together or one by one), parameter count, param/sample ratio."""
     from vifspec.compiler import compile_plans
-    from vifspec.executor.run import describe_plan
+    from vifspec.runner.describe import describe_plan
 
     plans = compile_plans(spec, seeds=seeds)
     rows = [describe_plan(p, device) for p in plans]
@@ -283,6 +300,22 @@ def schema(out_path: str | None) -> None:
         Path(out_path).write_text(text + "\n", encoding="utf-8")
     else:
         click.echo(text)
+
+
+def _settings(settings: tuple[str, ...]) -> dict[str, Any]:
+    """``("train.epochs=5", "model.params.hidden=[8, 8]")`` -> dotted keys and their TOML values (bare words are strings)."""
+    import tomllib
+
+    out: dict[str, Any] = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SpecError(f"--set {item!r}: expected KEY=VALUE, e.g. --set train.epochs=5")
+        try:
+            out[key.strip()] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key.strip()] = value.strip()
+    return out
 
 
 def _read_json(path: str) -> Any:

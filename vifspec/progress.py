@@ -42,8 +42,9 @@ class Watcher:
     def plan_started(self, plan: Plan, run_dir: Any) -> None:
         """``plan`` starts training; its record lives in ``run_dir``."""
 
-    def epoch_finished(self, entry: Epoch, best_epoch: int | None) -> None:
-        """An epoch ended; ``best_epoch`` is the epoch early stopping would restore (``None`` without it)."""
+    def epoch_finished(self, plan: Plan, entry: Epoch, best_epoch: int | None) -> None:
+        """An epoch of ``plan`` ended; ``best_epoch`` is the epoch early stopping would restore (``None``
+        without it). The seeds of a variant trained together report their epochs in turn."""
 
     def plan_finished(self, record: RunRecord) -> None:
         """The plan ended (finished, stopped, crashed or interrupted); ``record`` is final."""
@@ -78,8 +79,8 @@ class Watchers(Watcher):
     def plan_started(self, plan: Plan, run_dir: Any) -> None:
         self._tell("plan_started", plan, run_dir)
 
-    def epoch_finished(self, entry: Epoch, best_epoch: int | None) -> None:
-        self._tell("epoch_finished", entry, best_epoch)
+    def epoch_finished(self, plan: Plan, entry: Epoch, best_epoch: int | None) -> None:
+        self._tell("epoch_finished", plan, entry, best_epoch)
 
     def plan_finished(self, record: RunRecord) -> None:
         self._tell("plan_finished", record)
@@ -118,36 +119,50 @@ def _duration(seconds: float) -> str:
     return f"{minutes}m{seconds:02d}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
 
 
-class _Display(Watcher):
-    """What both displays know: which plan of how many, its epochs, the monitored metric."""
+def plan_key(plan: Any) -> tuple[str, str]:
+    """Which plan: its variant and its run label (the seed, and the fold in cross-validation)."""
+    return plan.variant, plan.label
 
-    def __init__(self, stream: TextIO, total: int | None):
-        self.stream = stream
-        self.total = total
-        self.index = 0
-        self.plan: Plan | None = None
-        self.monitor: str | None = None
 
-    def plan_started(self, plan: Plan, run_dir: Any) -> None:
-        self.index += 1
-        self.plan = plan
-        self.monitor = monitored(plan)
+class _PlanState:
+    """What a display remembers of one plan while it trains."""
 
-    @property
-    def label(self) -> str:
-        """``plan 2/6 FE-02 seed 0``."""
-        of = f"/{self.total}" if self.total else ""
-        return f"plan {self.index}{of} {self.plan.variant} seed {self.plan.seed}" if self.plan else ""
+    def __init__(self, plan: Plan, index: int, total: int | None):
+        self.plan, self.monitor = plan, monitored(plan)
+        of = f"/{total}" if total else ""
+        self.label = f"plan {index}{of} {plan.variant} seed {plan.label}"
+        self.last_shown: float | None = None
+        self.pending: str | None = None
+        self.spent = 0.0
+        self.bar: Any = None
 
     def values(self, entry: Epoch, best_epoch: int | None) -> str:
-        """``train loss 0.4123, val.auc 0.7123, best epoch 3``."""
+        """``train loss 0.4123, val.auc 0.7123, best epoch 3`` (the monitored metric in its unit)."""
         parts = [f"train loss {_num(entry.train.loss)}"]
-        if self.monitor and self.monitor.startswith("val.") and self.plan is not None:
+        if self.monitor and self.monitor.startswith("val."):
             unit = facts_of(self.plan.facts, self.monitor).unit  # a rate in %, as in the reports
             parts.append(f"{self.monitor} {fmt_value(entry.val.get(self.monitor[4:]), unit)}")
         if best_epoch is not None:
             parts.append(f"best epoch {best_epoch}")
         return ", ".join(parts)
+
+
+class _Display(Watcher):
+    """What both displays know: which plan of how many (``plan 2/6``), its epochs, the monitored metric;
+    several plans at once when a variant's seeds train together."""
+
+    def __init__(self, stream: TextIO, total: int | None):
+        self.stream = stream
+        self.total = total
+        self.started = 0
+        self.plans: dict[tuple[str, str], _PlanState] = {}
+
+    def plan_started(self, plan: Plan, run_dir: Any) -> None:
+        self.started += 1
+        self.plans[plan_key(plan)] = _PlanState(plan, self.started, self.total)
+
+    def state(self, plan: Any) -> _PlanState:
+        return self.plans[plan_key(plan)]
 
 
 class PlainLines(_Display):
@@ -158,32 +173,28 @@ class PlainLines(_Display):
         super().__init__(stream, total)
         self.every = every
         self.clock = clock
-        self.last_shown: float | None = None
-        self.pending: str | None = None
-        self.spent = 0.0
 
-    def plan_started(self, plan: Plan, run_dir: Any) -> None:
-        super().plan_started(plan, run_dir)
-        self.last_shown, self.pending, self.spent = None, None, 0.0
-
-    def epoch_finished(self, entry: Epoch, best_epoch: int | None) -> None:
-        self.spent += entry.seconds
-        epochs = self.plan.spec.train.epochs if self.plan else entry.epoch
-        eta = self.spent / entry.epoch * (epochs - entry.epoch)
-        line = (f"[{self.label}] epoch {entry.epoch}/{epochs} | {self.values(entry, best_epoch)}"
+    def epoch_finished(self, plan: Plan, entry: Epoch, best_epoch: int | None) -> None:
+        state = self.state(plan)
+        state.spent += entry.seconds
+        epochs = plan.spec.train.epochs
+        eta = state.spent / entry.epoch * (epochs - entry.epoch)
+        line = (f"[{state.label}] epoch {entry.epoch}/{epochs} | {state.values(entry, best_epoch)}"
                 f" | {entry.seconds:.2f} s/epoch | ETA {_duration(eta)}")
         now = self.clock()
-        if self.last_shown is None or now - self.last_shown >= self.every or entry.epoch == epochs:
+        if state.last_shown is None or now - state.last_shown >= self.every or entry.epoch == epochs:
             self._say(line)
-            self.last_shown, self.pending = now, None
+            state.last_shown, state.pending = now, None
         else:
-            self.pending = line
+            state.pending = line
 
     def plan_finished(self, record: RunRecord) -> None:
-        if self.pending:
-            self._say(self.pending)
-            self.pending = None
-        self._say(f"[{self.label}] {ending(record)}")
+        state = self.plans.pop((record.variant, record.run_label), None)
+        if state is None:
+            return
+        if state.pending:
+            self._say(state.pending)
+        self._say(f"[{state.label}] {ending(record)}")
 
     def _say(self, line: str) -> None:
         print(line, file=self.stream, flush=True)
@@ -207,32 +218,33 @@ class LiveBar(_Display):
 
     FORMAT = "{desc} |{bar:16}| epoch {n_fmt}/{total_fmt} | {elapsed} elapsed, ETA {remaining}{postfix}"
 
-    def __init__(self, stream: TextIO, total: int | None = None):
-        super().__init__(stream, total)
-        self.bar: Any = None
-
     def plan_started(self, plan: Plan, run_dir: Any) -> None:
         from tqdm import tqdm
 
         super().plan_started(plan, run_dir)
-        self.bar = tqdm(total=plan.spec.train.epochs, desc=self.label, file=self.stream, bar_format=self.FORMAT,
-                        dynamic_ncols=True, leave=True, mininterval=0)
-        self.bar.set_postfix_str("first epoch running", refresh=True)
+        state = self.state(plan)
+        open_bars = sum(s.bar is not None for s in self.plans.values())
+        state.bar = tqdm(total=plan.spec.train.epochs, desc=state.label, file=self.stream, bar_format=self.FORMAT,
+                         dynamic_ncols=True, leave=True, mininterval=0, position=open_bars)
+        state.bar.set_postfix_str("first epoch running", refresh=True)
 
-    def epoch_finished(self, entry: Epoch, best_epoch: int | None) -> None:
-        self.bar.set_postfix_str(self.values(entry, best_epoch), refresh=False)
-        self.bar.update(1)
+    def epoch_finished(self, plan: Plan, entry: Epoch, best_epoch: int | None) -> None:
+        state = self.state(plan)
+        state.bar.set_postfix_str(state.values(entry, best_epoch), refresh=False)
+        state.bar.update(1)
 
     def plan_finished(self, record: RunRecord) -> None:
-        if self.bar is None:
+        state = self.plans.pop((record.variant, record.run_label), None)
+        if state is None or state.bar is None:
             return
-        self.bar.set_postfix_str(ending(record), refresh=False)
-        self.bar.close()
-        self.bar = None
+        state.bar.set_postfix_str(ending(record), refresh=False)
+        state.bar.close()
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        for state in self.plans.values():
+            if state.bar is not None:
+                state.bar.close()
+        self.plans.clear()
 
 
 def display_for(stream: TextIO | None = None, *, total: int | None = None, quiet: bool = False) -> Watcher:

@@ -86,18 +86,21 @@ def test_tracked_parameters_mean_and_bands(executed):
 
 def test_criteria_over_seeds_shows_each_seed_the_target_and_the_interval_when_there_is_one(executed):
     verdict = judge_records(executed.records["tiny"])
+    criterion = verdict.criteria[0]
     figure = criteria_over_seeds(verdict, "tiny")
     titles = [ax.get_title(loc="left") for ax in figure.axes]
-    assert titles[0].startswith("AUC: PASS (mean ") and titles[0].endswith("n = 2)")
+    assert titles[0].startswith(f"AUC: {criterion.status} (mean ") and titles[0].endswith("n = 2)")
     auc = figure.axes[0]
     seeds = sorted(c.get_offsets()[0][0] for c in auc.collections if c.get_label().startswith("seed "))
-    assert seeds == sorted(s.achieved for s in verdict.criteria[0].seeds)
+    assert seeds == sorted(s.achieved for s in criterion.seeds)
     assert 0.0 in vertical_lines(auc)  # the target
-    assert not auc.containers  # no interval computed: none drawn
-    criterion = verdict.criteria[0]
     fields = {name: getattr(criterion, name) for name in ("name", "status", "seeds", "achieved", "unit", "target", "target_value")}
+    without = SimpleNamespace(criteria=[SimpleNamespace(**fields, low=None, high=None)])
+    assert not criteria_over_seeds(without, "tiny").axes[0].containers  # no interval computed: none drawn
     with_interval = SimpleNamespace(criteria=[SimpleNamespace(**fields, low=criterion.achieved - 0.01, high=criterion.achieved + 0.01)])
-    assert criteria_over_seeds(with_interval, "tiny").axes[0].containers  # the interval's error bar
+    [bar] = criteria_over_seeds(with_interval, "tiny").axes[0].containers  # the interval's error bar
+    [segments] = bar.lines[2]
+    assert list(segments.get_segments()[0][:, 0]) == pytest.approx([criterion.achieved - 0.01, criterion.achieved + 0.01])
 
 
 def test_ranking_is_best_first_per_direction():

@@ -24,7 +24,7 @@ def no_tracking_env(monkeypatch):
 def test_one_run_per_plan_nested_under_the_experiment(tiny_kt, tmp_path, no_tracking_env):
     out = tmp_path / "runs"
     result = CliRunner().invoke(main, ["run", str(tiny_kt), "--out", str(out), "--seeds", "2", "--log", "mlflow"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code in (0, 4), result.output  # PASSED, or INCONCLUSIVE over two seeds
     store = (out / "mlruns").resolve().as_uri()  # no MLFLOW_TRACKING_URI: a file store under --out
     assert f"in {store}" in result.output
     client = MlflowClient(tracking_uri=store)

@@ -14,7 +14,7 @@ class Unreachable(Tracker):
     def __init__(self) -> None:
         self.epochs = 0
 
-    def epoch_finished(self, entry, best_epoch) -> None:
+    def epoch_finished(self, plan, entry, best_epoch) -> None:
         self.epochs += 1
         raise ConnectionError("tracking server unreachable")
 

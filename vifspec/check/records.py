@@ -95,7 +95,7 @@ def _judge_group(group: list[RunRecord], paths: dict[int, str], compile_spec: Ca
     variant = compiled.variants.get(group[0].variant)
     spec = variant.spec if variant is not None and not group[0].arm else compiled.spec
     try:
-        verdict = judge_records(judged, criteria=spec.criteria, gates=gates_of(spec)).to_dict()
+        verdict = judge_records(judged, criteria=spec.criteria, gates=gates_of(spec), settings=spec.verdict).to_dict()
     except SpecError as exc:
         problems = [f"cannot re-judge: {p.message}" for p in exc.problems]
         return checks + [RecordCheck(paths[id(r)], spec_path, problems=[Problem(m, paths[id(r)]) for m in problems]) for r in judged]
@@ -103,7 +103,9 @@ def _judge_group(group: list[RunRecord], paths: dict[int, str], compile_spec: Ca
 
 
 def _record_check(record: RunRecord, path: str, spec_path: str, verdict: dict[str, Any], spec: Spec, source: Source) -> RecordCheck:
-    if canonical_hash({"criteria": record.criteria, "gates": record.gates}) != record.criteria_hash:
+    gates = {name: gate.model_dump() for name, gate in record.gates.items()}
+    registered = {"criteria": record.criteria, "gates": gates, "verdict_settings": record.verdict_settings.model_dump()}
+    if canonical_hash(registered) != record.criteria_hash:
         message = "its criteria or gates were edited after the run: they no longer match the hash it registered"
         return RecordCheck(path, spec_path, problems=[Problem(message, path)])
     amendment = amendment_of(record, spec)
@@ -133,18 +135,20 @@ def amendment_of(record: RunRecord, spec: Spec) -> dict[str, Any] | None:
     if record.criteria_hash == current_hash:
         return None
     criteria = _diff(record.criteria, dict(spec.criteria))
-    gates = _diff(record.gates, {name: gate.model_dump() for name, gate in spec.gates.items()})
-    summary = _describe(criteria, "criterion") + _describe(gates, "gate") or ["the criteria hash differs"]
+    gates = _diff({n: g.model_dump() for n, g in record.gates.items()}, {name: gate.model_dump() for name, gate in spec.gates.items()})
+    settings = _diff(record.verdict_settings.model_dump(), spec.verdict.model_dump())
+    summary = _describe(criteria, "criterion") + _describe(gates, "gate") + _describe(settings, "[verdict]")
+    summary = summary or ["the criteria hash differs"]
     return {
         "registered_hash": record.criteria_hash, "current_hash": current_hash,
-        "criteria": criteria, "gates": gates,
+        "criteria": criteria, "gates": gates, "verdict": settings,
         "summary": "criteria or gates amended after the run: " + "; ".join(summary),
     }
 
 
 def amendment_problem(amendment: dict[str, Any], source: Source, record_path: str) -> Problem:
     """The amendment as a problem placed at the spec's first amended criterion or gate."""
-    return source.problem(_amended_key(amendment["criteria"], amendment["gates"]), f"{record_path}: {amendment['summary']}")
+    return source.problem(_amended_key(amendment), f"{record_path}: {amendment['summary']}")
 
 
 def _diff(registered: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
@@ -164,14 +168,18 @@ def _describe(diff: dict[str, Any], noun: str) -> list[str]:
 
 
 def _short(value: Any) -> str:
-    if isinstance(value, dict):
+    if isinstance(value, dict) and "criteria" in value:
         return f"require {value.get('require')!r} of {value.get('criteria')}"
     return repr(value)
 
 
-def _amended_key(criteria: dict[str, Any], gates: dict[str, Any]) -> tuple[str, ...]:
-    for table, diff in (("criteria", criteria), ("gates", gates)):
+def _amended_key(amendment: dict[str, Any]) -> tuple[str, ...]:
+    """The key path of the first amended criterion, gate or ``[verdict]`` setting."""
+    for table in ("criteria", "gates", "verdict"):
+        diff = amendment.get(table) or {"added": {}, "removed": {}, "changed": {}}
         names = [*diff["changed"], *diff["added"]]
         if names:
             return (table, names[0])
-    return ("criteria",) if criteria["removed"] else ("gates",)
+        if diff["removed"]:
+            return (table,)
+    return ("criteria",)

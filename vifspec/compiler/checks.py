@@ -12,6 +12,7 @@ from typing import Any, Iterator
 from vifspec import expr
 from vifspec.errors import Problem, SpecError, did_you_mean
 from vifspec.registry import Registry
+from vifspec.compiler.variants import run_names
 from vifspec.spec.overrides import leaf_paths, override_keys, settable
 from vifspec.spec.schema import Spec
 
@@ -104,7 +105,7 @@ def _missing_metric(split: str, metric: str, produced: dict[str, set[str]], per_
 
 
 def _check_criteria(spec: Spec, source: Any, produced: dict[str, set[str]]) -> Iterator[Problem]:
-    arms = set(spec.arms)
+    arms = set(run_names(spec))
     for name, text in spec.criteria.items():
         at = ("criteria", name)
         try:
@@ -125,18 +126,41 @@ def _check_criteria(spec: Spec, source: Any, produced: dict[str, set[str]]) -> I
 
 def _reference_problem(ref: Any, spec: Spec, produced: dict[str, set[str]]) -> str | None:
     """Why a bound reference cannot be resolved against what the spec produces, or None."""
-    if ref.source == "baseline" and spec.baseline is None:
-        return f"'{ref}' refers to a baseline but the spec has no [baseline]"
+    if ref.source == "baseline":
+        return _baseline_reference_problem(ref, spec)
+    if ref.source == "trivial":
+        declared = spec.baseline.trivial if spec.baseline else []
+        if ref.arm not in declared:
+            hint = did_you_mean(ref.arm, declared) or f"; add it to [baseline] trivial = [{', '.join(map(repr, [*declared, ref.arm]))}]"
+            return f"'{ref}': no trivial model '{ref.arm}' is evaluated{hint}"
     if ref.source == "self" and spec.arms:
         return f"'{ref}': prefix it with an arm name ({', '.join(spec.arms)}){did_you_mean(ref.split, spec.arms)}"
-    if not spec.metrics or ref.source == "baseline":
+    runs = run_names(spec)
+    if ref.source == "self" and ref.split not in spec.metrics and did_you_mean(ref.split, runs):
+        return f"'{ref}': no split '{ref.split}' and no variant of that name{did_you_mean(ref.split, runs)}"
+    if not spec.metrics:
         return None
     problem = _missing_metric(ref.split, ref.metric, produced)
     return f"'{ref}': {problem}" if problem else None
 
 
+def _baseline_reference_problem(ref: Any, spec: Spec) -> str | None:
+    baseline = spec.baseline
+    if baseline is None:
+        return f"'{ref}' refers to a baseline but the spec has no [baseline]"
+    if spec.trainable and not (baseline.record or baseline.spec or baseline.arm):
+        hint = f"; a trivial model is named trivial.<model>.{ref.split}.{ref.metric}" if baseline.trivial else ""
+        return f"'{ref}': the [baseline] has no record, spec or arm to compare with{hint}"
+    return None
+
+
 def _check_gates(spec: Spec, source: Any) -> Iterator[Problem]:
+    runs = [] if spec.arms else run_names(spec)
     for name, gate in spec.gates.items():
+        kinds = {expr.names_a_run(spec.criteria[c], runs) for c in gate.criteria if c in spec.criteria}
+        if len(kinds) > 1:
+            yield source.problem(("gates", name, "criteria"), "mixes criteria that compare variants with criteria judged "
+                                 "per variant; put them in separate gates")
         for i, criterion in enumerate(gate.criteria):
             if criterion not in spec.criteria:
                 yield source.problem(("gates", name, "criteria"), f"unknown criterion '{criterion}'{did_you_mean(criterion, spec.criteria)}")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from vifspec.compiler.checks import check_spec
-from vifspec.errors import Problem, SpecError
+from vifspec.errors import Problem, SpecError, did_you_mean
+from vifspec.spec.overrides import leaf_paths, set_keys, settable
 from vifspec.registry import Registry, default_registry
 from vifspec.spec.salvage import salvage
 from vifspec.spec.schema import Spec
@@ -19,9 +20,18 @@ from vifspec.spec.source import Source, read_source
 from vifspec.spec.validate import validate
 
 
-def load_spec(path: str | Path, registry: Registry | None = None, text: str | None = None) -> tuple[Source, Spec]:
-    """Read (or take ``text`` as the content of ``path``), validate and cross-check one spec (no expansion)."""
+def load_spec(path: str | Path, registry: Registry | None = None, text: str | None = None,
+              overrides: Mapping[str, Any] | None = None) -> tuple[Source, Spec]:
+    """Read (or take ``text`` as the content of ``path``), set the dotted-key ``overrides``
+    (``{"train.epochs": 2}``, as ``vifspec run --set`` does), validate and cross-check one spec (no expansion)."""
     source = read_source(path, text)
+    if overrides:
+        unknown = [key for key in overrides if not settable(key)]
+        if unknown:
+            leaves = list(leaf_paths(source.doc))
+            raise SpecError([Problem(f"override '{k}' does not exist in the spec language{did_you_mean(k, leaves)}", source.path)
+                             for k in unknown])
+        source = replace(source, doc=set_keys(source.doc, dict(overrides)), overrides=dict(overrides))
     registry = registry or default_registry()
     try:
         spec = validate(source)

@@ -20,15 +20,22 @@ def canonical_hash(obj: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def run_label(seed: int, fold: int | None) -> str:
+    """``0``, or ``0/fold1``: a run's name among the seeds (and folds) a verdict is judged over."""
+    return str(seed) if fold is None else f"{seed}/fold{fold}"
+
+
 def criteria_hash(spec: Spec) -> str:
     """Hash of the criteria and gates as declared: what a record pre-registers."""
     return canonical_hash(criteria_snapshot(spec))
 
 
 def criteria_snapshot(spec: Spec) -> dict[str, Any]:
+    """What a record pre-registers: the criteria, the gates and how they are judged (``[verdict]``)."""
     return {
         "criteria": dict(spec.criteria),
         "gates": {name: gate.model_dump() for name, gate in spec.gates.items()},
+        "verdict_settings": spec.verdict.model_dump(),
     }
 
 
@@ -47,6 +54,8 @@ class Plan:
     facts: Mapping[str, MetricFacts] = field(default_factory=dict)
     seeds_in_variant: int = 1
     declared_at: tuple[str, ...] = ()
+    runs: tuple[str, ...] = ()
+    fold: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("overrides", "facts"):
@@ -67,9 +76,16 @@ class Plan:
         return self.spec.experiment.id
 
     def run_dir(self, root: str | Path = "runs") -> Path:
-        """``runs/<experiment>/<variant>/`` (plus ``seed-<s>/`` when the variant has several seeds)."""
+        """``runs/<experiment>/<variant>/`` (plus ``seed-<s>/`` when the variant has several seeds, and
+        ``fold-<k>/`` in cross-validation)."""
         path = Path(root) / self.experiment_id / self.variant
-        return path / f"seed-{self.seed}" if self.seeds_in_variant > 1 else path
+        path = path / f"seed-{self.seed}" if self.seeds_in_variant > 1 else path
+        return path / f"fold-{self.fold}" if self.fold is not None else path
+
+    @property
+    def label(self) -> str:
+        """``0``, or ``0/fold1`` in cross-validation: how the verdict names this run among its seeds."""
+        return run_label(self.seed, self.fold)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +95,7 @@ class Plan:
             "group": self.group,
             "arm": self.arm,
             "seed": self.seed,
+            "fold": self.fold,
             "overrides": dict(self.overrides),
             "spec": self.spec.model_dump(mode="json"),
         }
@@ -86,5 +103,8 @@ class Plan:
     @property
     def hash(self) -> str:
         """Identity of what is trained: the resolved training sections and the seed (not criteria or report)."""
-        spec = self.spec.model_dump(mode="json", include={"data", "model", "train", "loss", "metric", "metrics", "track", "guards", "baseline"})
-        return canonical_hash({"spec": spec, "seed": self.seed, "variant": self.variant})
+        sections = {"data", "model", "train", "loss", "metric", "metrics", "track", "guards", "baseline", "verdict"}
+        spec = self.spec.model_dump(mode="json", include=sections, exclude_defaults=True)  # a new key's default keeps old hashes
+        spec.get("train", {}).pop("resources", None)  # where it trains, not what
+        identity = {"spec": spec, "seed": self.seed, "variant": self.variant}
+        return canonical_hash(identity if self.fold is None else {**identity, "fold": self.fold})

@@ -41,6 +41,15 @@ def expand_variants(spec: Spec, source: Source) -> list[Variant]:
     return [Variant("main", spec, {})]
 
 
+def run_names(spec: Spec) -> list[str]:
+    """The names criteria may compare runs by: the arms, else the declared variants' ids, else the sweep points'."""
+    if spec.arms:
+        return list(spec.arms)
+    if spec.variants:
+        return list(spec.variants)
+    return [vid for vid, _ in sweep_points(spec.sweep)] if spec.sweep else []
+
+
 def sweep_points(sweep: dict[str, list[Any]]) -> list[tuple[str, dict[str, Any]]]:
     """Cartesian product of the sweep axes. A value that is a table is a set of linked overrides."""
     axes = []

@@ -13,9 +13,10 @@ import platform
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 
@@ -27,10 +28,10 @@ from vifspec.executor.guards import EarlyStopper, GuardState
 from vifspec.executor.optim import LrSchedule, autocast, build_optimizer, clip_gradients
 from vifspec.executor.tracking import tracked_stats
 from vifspec.prepare.bindings import Scope
-from vifspec.prepare.data import batches, build_model
+from vifspec.prepare.data import batches
 from vifspec.prepare.prepare import Prepared, prepare
 from vifspec.progress import PlainLines, Watcher, display_for
-from vifspec.records.record import CRASHED, INTERRUPTED, RUNNING, BaselineRef, Epoch, Epochs, ModelInfo, RunRecord, TrainEntry
+from vifspec.records.record import CRASHED, INTERRUPTED, RECORD_FILE, RUNNING, BaselineRef, Epoch, Epochs, ModelInfo, RunRecord, TrainEntry
 from vifspec.records.store import write_record
 from vifspec.registry import Registry, default_registry
 
@@ -52,49 +53,21 @@ def run_plan(
     (:class:`SpecError`, exit 2).
     """
     registry = registry or default_registry()
-    watch = _watcher(progress)
     prepared = prepare(plan, registry, device)
-    run_dir = plan.run_dir(out)
-    record = _new_record(prepared, baseline)
-    write_record(record, run_dir)
-    watch.plan_started(plan, run_dir)
-    started = time.perf_counter()
-    try:
-        _train(prepared, record, run_dir, watch)
-        _evaluate_best(prepared, record, registry)
-        if plan.spec.train.checkpoint:
-            _save_checkpoint(prepared.model, run_dir)
-    except KeyboardInterrupt:
-        record.status, record.stop_reason = INTERRUPTED, f"interrupted during epoch {len(record.history) + 1}"
-        _finish(record, started, run_dir, watch)
-        raise
-    except Exception as exc:  # a crash inside training: keep what was recorded, mark it
-        record.status, record.stop_reason = CRASHED, f"{type(exc).__name__}: {exc}"
-        record.traceback = traceback.format_exc()
-        _finish(record, started, run_dir, watch)
-        raise TrainingCrash(f"{plan.variant} (seed {plan.seed}) crashed: {record.stop_reason}; record: {run_dir / 'record.json'}") from exc
-    _finish(record, started, run_dir, watch)
-    return record
+    run = SeedRun(prepared, plan.run_dir(out), baseline, watcher(progress))
+    with run.failures_recorded():
+        _train(prepared, run)
+        run.evaluate_best(registry)
+    run.close()
+    return run.record
 
 
-def _watcher(progress: bool | None | Watcher) -> Watcher:
-    if isinstance(progress, Watcher):
-        return progress
-    if progress is None:
-        return display_for()
-    return PlainLines(sys.stderr) if progress else Watcher()
-
-
-def _train(prepared: Prepared, record: RunRecord, run_dir: Path, watch: Watcher) -> None:
+def _train(prepared: Prepared, run: SeedRun) -> None:
     plan, model, train = prepared.plan, prepared.model, prepared.train
     cfg = plan.spec.train
     optimizer = build_optimizer(model, cfg.optimizer)
     schedule = LrSchedule.for_train(optimizer, cfg, train, plan.facts)
     shuffle = torch.Generator().manual_seed(plan.seed)
-    stopper = EarlyStopper(cfg.early_stopping, plan.facts)
-    guards = GuardState(plan.spec.guards, plan.facts)
-    val_split = prepared.splits.get("val")
-    val_metrics = prepared.metrics.get("val", [])
 
     for epoch in range(1, cfg.epochs + 1):
         started = time.perf_counter()
@@ -112,44 +85,126 @@ def _train(prepared: Prepared, record: RunRecord, run_dir: Path, watch: Watcher)
                 clip_gradients(optimizer, cfg.grad_clip)
                 optimizer.step()
                 schedule.after_step()
-            for name, value in {"__total__": total.detach(), **raw}.items():
-                sums[name] = sums[name] + value if name in sums else value
+            accumulate(sums, total, raw)
             steps += 1
-        means = dict(zip(sums, (torch.stack(list(sums.values())) / steps).tolist()))  # one host sync per epoch
+        val = run.end_epoch(epoch, time.perf_counter() - started, lr, epoch_means(sums, steps), weights)
+        schedule.after_epoch(epoch, val)
+        if run.stopped:
+            break
+    run.end_training()
+
+
+def accumulate(sums: dict[str, torch.Tensor], total: torch.Tensor, raw: dict[str, torch.Tensor]) -> None:
+    """Add one step's total loss and raw term values to the epoch's running sums (on the device)."""
+    for name, value in {"__total__": total.detach(), **raw}.items():
+        sums[name] = sums[name] + value if name in sums else value
+
+
+def epoch_means(sums: dict[str, torch.Tensor], steps: int) -> dict[str, Any]:
+    """Each sum divided by the step count, read in one host sync (a list per name when the sums are per seed)."""
+    return dict(zip(sums, (torch.stack(list(sums.values())) / steps).tolist()))
+
+
+class SeedRun:
+    """One plan's run as its record tells it: written when training starts and after every epoch,
+    judged by its guards and early stopping, evaluated at its best epoch, closed once.
+
+    The one-seed loop (:func:`_train`) and the seeds-together loop
+    (:mod:`vifspec.executor.together`) both report through it, so a record is written the same way
+    whichever loop trained its weights; ``prepared.model`` holds this seed's weights whenever an
+    epoch ends.
+    """
+
+    def __init__(self, prepared: Prepared, run_dir: Path, baseline: BaselineRef | None, watch: Watcher):
+        plan = prepared.plan
+        self.prepared, self.run_dir, self.watch = prepared, Path(run_dir), watch
+        info = model_info(prepared.model, plan.spec.model.name, prepared.train)
+        self.record = new_record(plan, baseline, str(prepared.device), info, prepared.bundle.info.get("classes"))
+        self.stopper = EarlyStopper(plan.spec.train.early_stopping, plan.facts)
+        self.guards = GuardState(plan.spec.guards, plan.facts)
+        self.stopped = False
+        self.started = time.perf_counter()
+        write_record(self.record, self.run_dir)
+        watch.plan_started(plan, self.run_dir)
+
+    def end_epoch(self, epoch: int, train_seconds: float, lr: float, means: dict[str, float], weights: dict[str, float]) -> dict[str, float | None]:
+        """Validate, record the epoch, apply the guards and early stopping (``stopped`` tells); return the validation metrics."""
+        prepared, started = self.prepared, time.perf_counter()
+        spec = prepared.plan.spec
+        val_split = prepared.splits.get("val")
         val, val_outputs = (
-            evaluate(model, val_split, train, val_metrics, prepared.loss_mix, weights, _eval_batch(cfg)) if val_split else ({}, {})
+            evaluate(prepared.model, val_split, prepared.train, prepared.metrics.get("val", []), prepared.loss_mix, weights,
+                     _eval_batch(spec.train))
+            if val_split else ({}, {})
         )
         entry = Epoch(
             epoch=epoch,
-            seconds=round(time.perf_counter() - started, 4),
+            seconds=round(train_seconds + time.perf_counter() - started, 4),
             lr=lr,
             train=_train_entry(means, weights),
             val=val,
-            track=tracked_stats(plan.spec.track, model, val_outputs),
+            track=tracked_stats(spec.track, prepared.model, val_outputs),
         )
-        record.history.append(entry)
-        schedule.after_epoch(epoch, val)
-
-        stop = guards.check(epoch, entry)
-        if stop is None and stopper.update(epoch, val, model):
-            stop = ("early_stopped", stopper.reason(epoch))
-        watch.epoch_finished(entry, stopper.best_epoch if cfg.early_stopping else None)
+        self.record.history.append(entry)
+        stop = self.guards.check(epoch, entry)
+        if stop is None and self.stopper.update(epoch, val, prepared.model):
+            stop = ("early_stopped", self.stopper.reason(epoch))
+        self.watch.epoch_finished(prepared.plan, entry, self.stopper.best_epoch if spec.train.early_stopping else None)
         if stop is not None:
-            record.status, record.stop_reason = stop
-            break
-        write_record(record, run_dir)
+            self.record.status, self.record.stop_reason = stop
+            self.stopped = True
+        else:
+            write_record(self.record, self.run_dir)
+        return val
 
-    if record.status == RUNNING:
-        record.status = guards.final_status()
-        record.stop_reason = guards.flag_reason() or f"completed {cfg.epochs} epochs"
-    stopper.restore(model)
-    record.epochs = Epochs(
-        max=cfg.epochs,
-        run=len(record.history),
-        best=stopper.best_epoch or len(record.history),  # no epoch passed the guards: the last
-        patience=cfg.early_stopping.patience if cfg.early_stopping else None,
-        monitor=cfg.early_stopping.monitor if cfg.early_stopping else None,
-    )
+    def end_training(self) -> None:
+        """The final status, the best epoch's weights restored into the model, the epochs summary."""
+        record, cfg = self.record, self.prepared.plan.spec.train
+        if record.status == RUNNING:
+            record.status = self.guards.final_status()
+            record.stop_reason = self.guards.flag_reason() or f"completed {cfg.epochs} epochs"
+        self.stopper.restore(self.prepared.model)
+        record.epochs = Epochs(
+            max=cfg.epochs,
+            run=len(record.history),
+            best=self.stopper.best_epoch or len(record.history),  # no epoch passed the guards: the last
+            patience=cfg.early_stopping.patience if cfg.early_stopping else None,
+            monitor=cfg.early_stopping.monitor if cfg.early_stopping else None,
+        )
+
+    def evaluate_best(self, registry: Registry) -> None:
+        """Every split's metrics with the best weights, the trivial models beside them, the checkpoint."""
+        _evaluate_best(self.prepared, self.record, registry)
+        if self.prepared.plan.spec.train.checkpoint:
+            _save_checkpoint(self.prepared.model, self.run_dir)
+
+    @contextmanager
+    def failures_recorded(self) -> Iterator[None]:
+        """Ctrl-C marks the record ``interrupted``; an exception marks it ``crashed`` and becomes :class:`TrainingCrash`."""
+        try:
+            yield
+        except KeyboardInterrupt:
+            self.interrupt()
+            raise
+        except Exception as exc:  # a crash inside training: keep what was recorded, mark it
+            raise TrainingCrash(self.crash(exc)) from exc
+
+    def interrupt(self) -> None:
+        """Mark the record ``interrupted`` (its finished epochs kept) and close it."""
+        self.record.status, self.record.stop_reason = INTERRUPTED, f"interrupted during epoch {len(self.record.history) + 1}"
+        self.close()
+
+    def crash(self, exc: BaseException) -> str:
+        """Mark the record ``crashed`` by ``exc`` (call it while handling ``exc``), close it; return the message."""
+        self.record.status, self.record.stop_reason = CRASHED, f"{type(exc).__name__}: {exc}"
+        self.record.traceback = traceback.format_exc()
+        self.close()
+        return f"{self.record.variant} (seed {self.record.run_label}) crashed: {self.record.stop_reason}; record: {self.run_dir / RECORD_FILE}"
+
+    def close(self) -> None:
+        """Timestamps, this seed's verdict, the final write; the watcher told the plan ended."""
+        _finish(self.record, self.started, self.run_dir)
+        self.watch.plan_finished(self.record)
 
 
 def _evaluate_best(prepared: Prepared, record: RunRecord, registry: Registry) -> None:
@@ -164,19 +219,17 @@ def _evaluate_best(prepared: Prepared, record: RunRecord, registry: Registry) ->
 
 
 def _trivial_metrics(prepared: Prepared, registry: Registry, batch_size: int) -> dict[str, Any]:
+    """The trivial models' metrics on every split (a metric a model cannot compute is ``None``)."""
     spec = prepared.plan.spec
-    out: dict[str, Any] = {}
-    for name in spec.baseline.trivial if spec.baseline else []:
-        model = build_model(registry.get("model", name).load(), {}, prepared.bundle.info).to(prepared.device)
-        if hasattr(model, "fit"):
-            model.fit(prepared.train)
-        out[name] = {
+    return {
+        name: {
             split: evaluate(model, prepared.splits[split], prepared.train, bind_metrics(names, spec.metric, registry),
                             None, None, batch_size, strict=False)[0]
             for split, names in spec.metrics.items()
             if split in prepared.splits
         }
-    return out
+        for name, model in prepared.trivial.items()
+    }
 
 
 def _eval_batch(cfg: Any) -> int:
@@ -210,14 +263,18 @@ def _save_checkpoint(model: torch.nn.Module, run_dir: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _new_record(prepared: Prepared, baseline: BaselineRef | None) -> RunRecord:
-    plan, spec = prepared.plan, prepared.plan.spec
+def new_record(plan: Plan, baseline: BaselineRef | None, device: str, model: ModelInfo | None = None,
+               classes: dict[str, Any] | None = None) -> RunRecord:
+    """The record of ``plan`` as training starts (status ``running``, no epoch yet); ``classes``: the dataset's class mapping."""
+    spec = plan.spec
     return RunRecord(
         experiment=spec.experiment.model_dump(),
         variant=plan.variant,
         group=plan.group,
         arm=plan.arm,
         seed=plan.seed,
+        fold=plan.fold,
+        runs=list(plan.runs),
         spec={"path": plan.spec_path, "hash": plan.spec_hash, "overrides": dict(plan.overrides)},
         **criteria_snapshot(spec),
         criteria_hash=criteria_hash(spec),
@@ -227,10 +284,11 @@ def _new_record(prepared: Prepared, baseline: BaselineRef | None) -> RunRecord:
             "vifspec": vifspec.__version__,
             "python": platform.python_version(),
             "torch": torch.__version__,
-            "device": str(prepared.device),
+            "device": device,
             "platform": platform.platform(),
         },
-        model=model_info(prepared.model, spec.model.name, prepared.train),
+        model=model,
+        classes=classes or {},
         facts={name: facts.to_dict() for name, facts in plan.facts.items()},
         baseline=baseline,
         report=spec.report.model_dump(),
@@ -238,7 +296,15 @@ def _new_record(prepared: Prepared, baseline: BaselineRef | None) -> RunRecord:
     )
 
 
-def _finish(record: RunRecord, started: float, run_dir: Path, watch: Watcher) -> None:
+def record_lost_run(plan: Plan, run_dir: str | Path, baseline: BaselineRef | None, reason: str) -> RunRecord:
+    """Write the ``crashed`` record of a plan whose run ended without writing one (its worker died)."""
+    record = new_record(plan, baseline, "unknown")
+    record.status, record.stop_reason = CRASHED, reason
+    _finish(record, time.perf_counter(), Path(run_dir))
+    return record
+
+
+def _finish(record: RunRecord, started: float, run_dir: Path) -> None:
     from vifspec.verdict import judge_records
 
     record.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -246,24 +312,12 @@ def _finish(record: RunRecord, started: float, run_dir: Path, watch: Watcher) ->
     if not record.arm:  # an arm is judged with the other arms of its seed, by the runner
         record.verdict = judge_records([record]).to_dict()
     write_record(record, run_dir)
-    watch.plan_finished(record)
 
 
-def describe_plan(plan: Plan, device: str | None = None, registry: Registry | None = None) -> dict[str, Any]:
-    """What ``vifspec plan`` shows for one plan: prepares it (data, model, one forward pass), trains nothing."""
-    prepared = prepare(plan, registry or default_registry(), device)
-    spec = plan.spec
-    info = model_info(prepared.model, spec.model.name, prepared.train)
-    return {
-        "variant": plan.variant,
-        "group": plan.group or "",
-        "seed": plan.seed,
-        "device": str(prepared.device),
-        "model": spec.model.name,
-        "params": info.param_count,
-        "n_train": info.n_train,
-        "param/sample": info.param_per_sample,
-        "epochs": spec.train.epochs,
-        "loss terms": ", ".join(f"{n}×{t.weight:g}" for n, t in spec.loss.items()),
-        "plan hash": plan.hash[:10],
-    }
+def watcher(progress: bool | None | Watcher) -> Watcher:
+    """``progress`` as a watcher: itself, the default display of stderr (``None``), plain lines (``True``), nothing (``False``)."""
+    if isinstance(progress, Watcher):
+        return progress
+    if progress is None:
+        return display_for()
+    return PlainLines(sys.stderr) if progress else Watcher()

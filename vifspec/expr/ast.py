@@ -34,7 +34,9 @@ def error_at(message: str, index: int) -> ExprError:
 
 @dataclass(frozen=True)
 class BoundRef:
-    """A reference resolved to where its value lives: ``source`` is "self", "baseline" or "arm"."""
+    """A reference resolved to where its value lives: ``source`` is "self" (this run), "baseline",
+    "arm" (a named run of the experiment: an arm, or a variant compared by id; ``arm`` is its name)
+    or "trivial" (a trivial model evaluated beside the model; ``arm`` is the model's name)."""
 
     source: str
     arm: str | None
@@ -42,7 +44,7 @@ class BoundRef:
     metric: str
 
     def __str__(self) -> str:
-        prefix = {"self": "", "baseline": "baseline.", "arm": f"{self.arm}."}[self.source]
+        prefix = {"self": "", "baseline": "baseline.", "arm": f"{self.arm}.", "trivial": f"trivial.{self.arm}."}[self.source]
         return f"{prefix}{self.split}.{self.metric}"
 
 
@@ -69,13 +71,16 @@ class Ref:
     def bind(self, arms: set[str] | frozenset[str], split: str | None = None) -> BoundRef:
         """Resolve against the spec's arm names; ``split`` picks one split of a split set.
 
-        ``baseline.split.metric`` reads the baseline; ``arm.split.metric`` an arm when the first
-        segment is one of ``arms`` (and a split and a metric follow it); anything else is
+        ``baseline.split.metric`` reads the baseline; ``trivial.model.split.metric`` a trivial model;
+        ``name.split.metric`` an arm or a variant when the first segment is one of ``arms`` (the
+        experiment's named runs) and a split and a metric follow it; anything else is
         ``split.metric`` of this run. The parser guarantees enough segments for each reading.
         """
         first, rest = self.segments[0], self.segments[1:]
         if first == "baseline":
             source, arm = "baseline", None
+        elif first == "trivial" and len(rest) >= 3 and isinstance(rest[0], str):
+            source, arm, rest = "trivial", rest[0], rest[1:]
         elif isinstance(first, str) and first in arms and len(rest) >= 2:
             source, arm = "arm", first
         else:
@@ -83,7 +88,8 @@ class Ref:
         if any(isinstance(s, tuple) for s in rest[1:]):
             hint = did_you_mean(str(first), arms)
             raise error_at(
-                f"'{first}' in '{self.text}' is not an arm{hint}; a split set may only follow 'baseline' or an arm",
+                f"'{first}' in '{self.text}' is not an arm or a variant{hint}; a split set may only follow 'baseline',"
+                " 'trivial.<model>', an arm or a variant",
                 self.start,
             )
         return BoundRef(source, arm, _pick_split(rest[0], split), ".".join(str(s) for s in rest[1:]))

@@ -10,6 +10,7 @@ Grammar, lowest precedence first::
     term       := unary (("*" | "/") unary)*
     unary      := ("-" | "+") unary | atom
     atom       := NUMBER [% | pp | x] | REF | ("abs" | "min" | "max") "(" arith ("," arith)* ")" | "(" expr ")"
+    REF        := segment ("." segment)*    segment := NAME | "`" any text but "`" "`" | "{" NAME ("," NAME)* "}"
 
 Types are checked while parsing: a criterion is boolean, ``and``/``or``/``not`` take booleans,
 arithmetic, functions and comparisons take numbers; a chained comparison is an error. Token count
@@ -51,7 +52,7 @@ MAX_NESTING = 32
 _NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _UNIT = re.compile(r"%|[A-Za-z0-9_@]+")
 _SEGMENT = re.compile(r"[A-Za-z0-9_@]+")
-_NAME_START = re.compile(r"[A-Za-z_@{]")
+_NAME_START = re.compile(r"[A-Za-z_@{`]")
 _SYMBOLS = (">=", "<=", "==", ">", "<", "≥", "≤", "+", "-", "*", "/", "(", ")", ",")
 
 
@@ -106,6 +107,8 @@ def _lex_name(text: str, start: int) -> Token:
     while True:
         if text.startswith("{", index):
             segment, index = _lex_split_set(text, index)
+        elif text.startswith("`", index):
+            segment, index = _lex_quoted(text, index)
         else:
             match = _SEGMENT.match(text, index)
             if match is None:
@@ -121,6 +124,16 @@ def _lex_name(text: str, start: int) -> Token:
     if text[index:].lstrip().startswith("("):
         return Token("func", word, start, index)
     return Token("ref", word, start, index, tuple(segments))
+
+
+def _lex_quoted(text: str, start: int) -> tuple[str, int]:
+    """A name in backticks (a variant id such as `FE-02` or `hidden=64`)."""
+    close = text.find("`", start + 1)
+    if close < 0:
+        raise error_at("unclosed '`'", start)
+    if close == start + 1:
+        raise error_at("empty name in backticks", start)
+    return text[start + 1 : close], close + 1
 
 
 def _lex_split_set(text: str, start: int) -> tuple[tuple[str, ...], int]:

@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 from vifspec.records import RunRecord
 from vifspec.report.verdict_view import read_verdict
 from vifspec.verdict import Verdict
+from vifspec.verdict.results import is_experiment_group
 
 PLOTS_HINT = "pip install 'vifspec[plots]'"
 Draw = Callable[[], Any]
@@ -89,7 +90,7 @@ def experiment_figures(judged: Sequence[tuple[list[RunRecord], Verdict]], folder
 
     title = _title(judged[0][0][0])
     drawings: dict[str, Draw] = {}
-    variants = [(g, v) for g, v in judged if not g[0].arm]
+    variants = [(g, v) for g, v in judged if not is_experiment_group(g)]
     if len(variants) > 1 and rank_key:
         drawings["ranking"] = lambda: ranking_drawing(variants, rank_key, f"{title}: variants ranked")
     for group, verdict in judged:

@@ -1,14 +1,18 @@
 """Shared tensor helpers of the metric library: input conversion, ranks, correlation, quantiles.
 
 Every metric converts its inputs with :func:`as_float` / :func:`as_labels`, computes on the device
-of its first tensor input and returns one Python float (a single host sync).
+of its first tensor input and returns one Python float (a single host sync, :func:`to_float`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import contextlib
+import contextvars
+from typing import Any, Callable, Iterator, Sequence
 
 import torch
+
+_TENSOR_RESULTS = contextvars.ContextVar("vifspec_metric_tensor_results", default=False)
 
 def as_tensor(x: Any, device: torch.device | None = None) -> torch.Tensor:
     """A tensor on ``device`` (default: where ``x`` already is; array-likes go to the CPU)."""
@@ -73,8 +77,21 @@ def as_pair(preds: Any, target: Any, convert: Callable[..., torch.Tensor]) -> tu
 
 
 def to_float(value: torch.Tensor) -> float:
-    """The one host sync of a metric call."""
+    """The one host sync of a metric call (skipped inside :func:`tensor_results`)."""
+    if _TENSOR_RESULTS.get():
+        return value
     return float(value.item())
+
+
+@contextlib.contextmanager
+def tensor_results() -> Iterator[None]:
+    """Within this block the built-in metrics return their 0-d result tensor instead of a float: no
+    host sync, so ``torch.func.vmap`` can batch them (``vifspec.executor.resample`` does)."""
+    token = _TENSOR_RESULTS.set(True)
+    try:
+        yield
+    finally:
+        _TENSOR_RESULTS.reset(token)
 
 
 def share(mask: torch.Tensor) -> torch.Tensor:

@@ -35,7 +35,11 @@ def split_fields(bundle: DataBundle, fractions: dict[str, float], seed: int) -> 
     """The bundle's own splits, or a seeded random partition of its fields by ``fractions``."""
     if bundle.splits is not None:
         return {name: as_fields(fields) for name, fields in bundle.splits.items()}
-    fields = as_fields(bundle.fields or {})
+    return random_split(as_fields(bundle.fields or {}), fractions, seed)
+
+
+def random_split(fields: Fields, fractions: dict[str, float], seed: int) -> dict[str, Fields]:
+    """A seeded random partition of the rows of ``fields`` by ``fractions`` (the last split takes the rest)."""
     n = num_rows(fields)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     out: dict[str, Fields] = {}

@@ -7,17 +7,21 @@ variants 1-11 to train) and ``vifspec check --deep`` calls it for every spec.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterable
+from typing import Callable, Iterable
 
 from vifspec.compiler.plan import Plan
 from vifspec.errors import Problem, SpecError
-from vifspec.prepare.prepare import prepare
+from vifspec.prepare.prepare import Prepared, prepare
 from vifspec.prepare.problems import VARIANT_SUFFIX
 from vifspec.registry import Registry
 
 
-def preflight(plans: Iterable[Plan], registry: Registry, device: str | None = None) -> list[Problem]:
-    """The prepare phase's problems for the first plan of each variant, merged across variants."""
+def preflight(plans: Iterable[Plan], registry: Registry, device: str | None = None,
+              inspect: Callable[[Prepared], None] | None = None) -> list[Problem]:
+    """The prepare phase's problems for the first plan of each variant, merged across variants.
+
+    ``inspect`` is called with each variant's prepared plan (the runner asks it how the seeds train).
+    """
     found: list[Problem] = []
     seen: set[str] = set()
     for plan in plans:
@@ -25,9 +29,12 @@ def preflight(plans: Iterable[Plan], registry: Registry, device: str | None = No
             continue
         seen.add(plan.variant)
         try:
-            prepare(plan, registry, device)
+            prepared = prepare(plan, registry, device)
         except SpecError as exc:
             found.extend(p if p.file else replace(p, file=plan.spec_path) for p in exc.problems)
+            continue
+        if inspect is not None:
+            inspect(prepared)
     return merge_variants(found)
 
 

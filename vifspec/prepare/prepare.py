@@ -24,6 +24,7 @@ from vifspec.executor.lossmix import LossMix
 from vifspec.prepare.bindings import BindingError, Scope
 from vifspec.prepare.data import Fields, ParamsError, build_model, load_bundle, to_device
 from vifspec.prepare.splits import split_data
+from vifspec.prepare.trivial import prepare_trivial
 from vifspec.prepare.device import resolve_device
 from vifspec.prepare.problems import PlanProblems
 from vifspec.registry import Registry
@@ -43,6 +44,7 @@ class Prepared:
     model: torch.nn.Module
     loss_mix: LossMix
     metrics: dict[str, list[BoundMetric]] = field(default_factory=dict)
+    trivial: dict[str, torch.nn.Module] = field(default_factory=dict)
 
     @property
     def train(self) -> Fields:
@@ -60,7 +62,7 @@ def prepare(plan: Plan, registry: Registry, device: str | None = None) -> Prepar
         torch.set_num_threads(spec.train.threads)
     bundle = _guarded(problems, ("data", "source"), lambda: load_bundle(spec.data, plan.spec_path, registry), "dataset", spec.data.source)
     problems.raise_if_any()
-    splits = _guarded(problems, ("data",), lambda: to_device(split_data(bundle, spec.data), torch_device), "dataset", spec.data.source)
+    splits = _guarded(problems, ("data",), lambda: to_device(split_data(bundle, spec.data, plan.fold), torch_device), "dataset", spec.data.source)
     problems.raise_if_any()
     _check_splits(spec, splits, problems)
     model = _guarded(problems, ("model", "params"), lambda: _build(plan, registry, bundle), "model", spec.model.name)
@@ -71,8 +73,9 @@ def prepare(plan: Plan, registry: Registry, device: str | None = None) -> Prepar
         if hasattr(model, "fit"):  # statistics of the train split (input scaling), never of val/test
             model.fit(splits["train"])
         _probe(model, splits, loss_mix, metrics, spec, problems)
+    trivial = prepare_trivial(spec, registry, bundle, splits, metrics, torch_device, problems) if "train" in splits else {}
     problems.raise_if_any()
-    return Prepared(plan, torch_device, bundle, splits, model, loss_mix, metrics)
+    return Prepared(plan, torch_device, bundle, splits, model, loss_mix, metrics, trivial)
 
 
 def _guarded(problems: PlanProblems, at: tuple[Any, ...], build: Callable[[], Any], kind: str, name: str) -> Any:

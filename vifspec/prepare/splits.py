@@ -14,22 +14,64 @@ import torch
 
 from vifspec.data import DataBundle
 from vifspec.errors import SpecError, did_you_mean
-from vifspec.prepare.data import Fields, as_fields, num_rows, split_fields
+from vifspec.prepare.data import Fields, as_fields, num_rows, random_split, split_fields
 
 DEFAULT_FEATURES = "x"
 DEFAULT_LABELS = "target"
 
 
-def split_data(bundle: DataBundle, data: Any) -> dict[str, Fields]:
-    """Split ``bundle`` as ``data`` (the spec's ``[data]`` table) declares, then standardise."""
+def split_data(bundle: DataBundle, data: Any, fold: int | None = None) -> dict[str, Fields]:
+    """Split ``bundle`` as ``data`` (the spec's ``[data]`` table) declares -- for cross-validation, as
+    fold ``fold`` of ``data.folds`` -- then standardise."""
     stratify = field_names(data.stratify, DEFAULT_LABELS)
-    if not stratify:
+    if fold is not None:
+        if bundle.splits is not None:
+            raise SpecError("[data] folds: this dataset comes already split; cross-validation needs one table of rows")
+        splits = fold_split(as_fields(bundle.fields or {}), data, fold, stratify[0] if stratify else None)
+    elif not stratify:
         splits = split_fields(bundle, data.splits, data.seed)
     elif bundle.splits is not None:
         raise SpecError("[data] stratify: this dataset comes already split; remove stratify (or its split_field)")
     else:
         splits = stratified_split(as_fields(bundle.fields or {}), stratify[0], data.splits, data.seed)
     return standardize(splits, field_names(data.standardize, DEFAULT_FEATURES))
+
+
+def fold_split(fields: Fields, data: Any, fold: int, stratify: str | None) -> dict[str, Fields]:
+    """Fold ``fold`` of ``data.folds``: its rows are the test split; the other rows are divided among the
+    other splits in proportion to their fractions (stratified when asked).
+
+    Rows are assigned to folds as scikit-learn's ``KFold(shuffle=True)`` does (a seeded permutation cut
+    into k nearly equal parts) or, with ``stratify``, ``StratifiedKFold`` (each class's shuffled rows
+    dealt to the folds in turn), so every fold holds every class in proportion.
+    """
+    assignment = fold_ids(fields, data.folds, data.seed, stratify)
+    test = assignment == fold
+    rest = {key: value[~test] for key, value in fields.items()}
+    others = {name: f for name, f in data.splits.items() if name != "test"}
+    total = sum(others.values())
+    fractions = {name: f / total for name, f in others.items()}
+    splits = stratified_split(rest, stratify, fractions, data.seed) if stratify else random_split(rest, fractions, data.seed)
+    return {**splits, "test": {key: value[test] for key, value in fields.items()}}
+
+
+def fold_ids(fields: Fields, folds: int, seed: int, stratify: str | None) -> torch.Tensor:
+    """Each row's fold, 0..folds-1 (see :func:`fold_split`)."""
+    n = num_rows(fields)
+    generator = torch.Generator().manual_seed(seed)
+    assignment = torch.empty(n, dtype=torch.long)
+    if stratify is None:
+        order = torch.randperm(n, generator=generator)
+        assignment[order] = torch.arange(n) * folds // n
+        return assignment
+    labels = _labels(fields, stratify)
+    dealt = 0
+    for cls in torch.unique(labels):
+        members = torch.nonzero(labels == cls).squeeze(1)
+        members = members[torch.randperm(members.numel(), generator=generator)]
+        assignment[members] = (torch.arange(members.numel()) + dealt) % folds
+        dealt += members.numel()
+    return assignment
 
 
 def field_names(value: bool | str | Sequence[str], default: str) -> list[str]:

@@ -16,7 +16,9 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vifspec.errors import SpecError
+from vifspec.compiler.plan import run_label
 from vifspec.facts import MetricFacts
+from vifspec.spec.schema import Gate, VerdictSettings
 
 FORMAT = "vifspec.record/2"
 PREVIOUS_FORMATS = ("vifspec.record/1",)
@@ -122,10 +124,12 @@ class RunRecord(_Part):
     group: Optional[str] = None
     arm: Optional[str] = None
     seed: int
+    fold: Optional[int] = None
+    runs: list[str] = []
     spec: SpecRef
     criteria: dict[str, str] = {}
-    gates: dict[str, dict[str, Any]] = {}
-    verdict_settings: dict[str, Any] = {}
+    gates: dict[str, Gate] = {}
+    verdict_settings: VerdictSettings = VerdictSettings()
     criteria_hash: str
     plan: dict[str, Any] = {}
     plan_hash: str
@@ -134,6 +138,7 @@ class RunRecord(_Part):
     stop_reason: Optional[str] = None
     epochs: Optional[Epochs] = None
     model: Optional[ModelInfo] = None
+    classes: dict[str, list[str]] = {}
     facts: dict[str, Facts] = {}
     history: list[Epoch] = []
     metrics: Metrics = {}
@@ -166,9 +171,10 @@ class RunRecord(_Part):
         """The facts of every metric this run computed (as resolved into its plan)."""
         return {name: MetricFacts.from_dict(f.model_dump()) for name, f in self.facts.items()}
 
-    def label(self) -> str:
-        """``variant`` or ``variant (seed 3)``, for messages."""
-        return f"{self.variant} (seed {self.seed})"
+    @property
+    def run_label(self) -> str:
+        """``0``, or ``0/fold1`` in cross-validation: this run's name among the seeds of its verdict."""
+        return run_label(self.seed, self.fold)
 
 
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:

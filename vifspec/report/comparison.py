@@ -42,13 +42,6 @@ class BaselineRow:
         return self.value - self.reference if is_number(self.value) and is_number(self.reference) else None
 
 
-def result_keys(tables: Sequence[Metrics], facts: Facts | None, split: str | None = None) -> list[str]:
-    """``split.metric`` keys of results (not diagnostics) every table has, on ``split`` or every split."""
-    splits = [split] if split else ordered_splits(s for t in tables for s in t)
-    keys = [k for s in splits for k in common_keys(tables, s)]
-    return [k for k in keys if not facts_of(facts, k).diagnostic]
-
-
 def baseline_rows(reference: Metrics, current: Metrics, keys: Sequence[str] | None, facts: Facts | None) -> list[BaselineRow]:
     """One row per compared ``split.metric``; without ``keys``, every result metric the baseline has
     (losses of different mixes and diagnostics are not compared)."""

@@ -16,15 +16,14 @@ from vifspec.report.access import common_keys, lookup, resolve_key, sort_by
 from vifspec.report.arms import arm_means, arms_sections
 from vifspec.report.comparison import arm_keys
 from vifspec.report.index import alignments, column, ranked, render_ranking, report_columns
-from vifspec.report.markdown import Figures, Style, bold, finish, md_table, section, with_image
-from vifspec.report.markdown import is_number
+from vifspec.report.markdown import Figures, Style, bold, finish, is_number, md_table, section, with_image
 from vifspec.report.run_report import (
     amendment_note, baseline_sentences, epochs_cell, header_lines, merged_facts, status_cell, verdict_sentences,
 )
 from vifspec.report.units import fmt_delta, fmt_metric, metric_unit
-from vifspec.report.verdict_view import criteria_referencing
+from vifspec.report.verdict_view import criteria_referencing, verdict_sections
 from vifspec.verdict import Verdict, group_records, judge_records, results_from_records
-from vifspec.verdict.results import Sample, current_records, mean_table
+from vifspec.verdict.results import Sample, current_records, is_experiment_group, mean_table
 
 MAX_KEY_METRICS = 6
 REPORT_DIGITS = 4
@@ -60,16 +59,16 @@ def render_experiment_report(
     finished = [r for r in records if r.status != "running"]
     keys = key_metrics(finished, rank_by)
     columns = _table_columns(records, keys)
-    arm_groups = [(g, v) for g, v in verdicts if g[0].arm]
-    variant_groups = [(g, v) for g, v in verdicts if not g[0].arm]
+    across = [(g, v) for g, v in verdicts if is_experiment_group(g)]
+    variant_groups = [(g, v) for g, v in verdicts if not is_experiment_group(g)]
     command = _run_command(spec_path or _spec_path(records), out)
     sections = [
         _header(records, verdicts, planned, style),
         _notes(records, problems, style),
-        answer_section(variant_groups, arm_groups, rank_by or (keys[0] if keys else None), style),
+        answer_section(variant_groups, [(g, v) for g, v in across if g[0].arm], rank_by or (keys[0] if keys else None), style),
         section("Variants", variants_table(variant_groups, records, columns, style),
                 figures.image("ranking", "Variants ranked"), figures.image("curves", "Learning curves")),
-        *(s for g, v in arm_groups for s in _arms_with_figures(g, v, figures, style)),
+        *(s for g, v in across for s in _across_sections(g, v, figures, style)),
         section("Run Status by Group", groups_table(finished, planned, command, rank_by or (keys[0] if keys else None), style)),
         _top_results(finished, rank_by, columns, top_k or settings.get("top_k") or DEFAULT_TOP_K),
         figures.note(),
@@ -90,13 +89,19 @@ def _run_command(spec_path: str, out: str | None) -> str:
     return f"vifspec run {spec_path}" + (f" --out {out}" if out else "")
 
 
-def _arms_with_figures(group: list[RunRecord], verdict: Verdict, figures: Figures, style: Style) -> list[str | None]:
-    """The arms sections, the arms figure beside the arms table and the criteria figure after the criteria."""
-    parts = arms_sections(group, results_from_records(group), verdict, merged_facts(group), style)  # arms, criteria, gates
-    if len(parts) >= 2:
-        parts[0] = with_image(parts[0], figures.image("arms", "Arms side by side"))
-        parts[1] = with_image(parts[1], figures.image("criteria", "Criteria over seeds: each seed, the mean, its interval and the target"))
-    return parts
+def _across_sections(group: list[RunRecord], verdict: Verdict, figures: Figures, style: Style) -> list[str | None]:
+    """An arms experiment's sections (the arms figure beside the arms table, the criteria figure after
+    the criteria), or the criteria that compare variants by id."""
+    if group[0].arm:
+        parts = arms_sections(group, results_from_records(group), verdict, merged_facts(group), style)  # arms, criteria, gates
+        if len(parts) >= 2:
+            parts[0] = with_image(parts[0], figures.image("arms", "Arms side by side"))
+            parts[1] = with_image(parts[1], figures.image("criteria", "Criteria over seeds: each seed, the mean, its interval and the target"))
+        return parts
+    seeds = len({r.seed for r in group})
+    intro = section("Comparisons Between Variants", f"Criteria that name variants by id, judged once across them"
+                    + (f", paired by seed ({seeds} seeds)." if seeds > 1 else "."))
+    return [intro, *verdict_sections(verdict, style)]
 
 
 def _table_columns(records: Sequence[RunRecord], keys: Sequence[str]) -> list[str]:
@@ -183,7 +188,7 @@ def variants_table(verdicts: Sequence[tuple[list[RunRecord], Verdict]], records:
     with_gates = any(v.gates for _, v in verdicts)
     rows = []
     for group, verdict in verdicts:
-        means = mean_table([Sample(str(r.seed), r.metrics) for r in group])
+        means = mean_table([Sample(r.run_label, r.metrics) for r in group])
         cells = [fmt_metric(lookup(means, resolve_key(c.metric, means)), facts, c.metric) if c.metric else c.cell(group[0]) for c in chosen]
         epochs = ", ".join(filter(None, (epochs_cell(r) for r in group))) or "-"
         gates = [_gates_cell(verdict)] if with_gates else []

@@ -32,7 +32,7 @@ def render_run_report(records: RunRecord | Sequence[RunRecord], verdict: Verdict
     view = read_verdict(verdict if verdict is not None or len(group) > 1 else first.verdict)
     style = Style(ascii)
     facts = merged_facts(group)
-    metrics = mean_table([Sample(str(r.seed), r.metrics) for r in group])
+    metrics = mean_table([Sample(r.run_label, r.metrics) for r in group])
     single = first if len(group) == 1 else None
     criteria, gates = verdict_sections(view, style) or (None, None)
     named = {
@@ -71,7 +71,7 @@ def merged_facts(records: Sequence[RunRecord]) -> dict[str, Any]:
 
 def _trivial(group: Sequence[RunRecord]) -> dict[str, Metrics]:
     names = dict.fromkeys(name for r in group for name in r.trivial)
-    return {name: mean_table([Sample(str(r.seed), r.trivial.get(name, {})) for r in group]) for name in names}
+    return {name: mean_table([Sample(r.run_label, r.trivial.get(name, {})) for r in group]) for name in names}
 
 
 def title_of(record: RunRecord) -> str:
@@ -117,6 +117,12 @@ def model_cell(record: RunRecord) -> str | None:
     return f"{model.name}, {model.param_count:,} parameters, {model.param_per_sample:.1f} per training sample (n_train {model.n_train:,})"
 
 
+def classes_cell(record: RunRecord) -> str | None:
+    """``target: 0 = benign, 1 = malignant``: the class ids text labels were mapped to."""
+    parts = [f"{field}: " + ", ".join(f"{i} = {name}" for i, name in enumerate(names)) for field, names in record.classes.items()]
+    return "; ".join(parts) or None
+
+
 def amendment_note(record: RunRecord, style: Style) -> str | None:
     """The warning that criteria or gates were changed after the run (``vifspec check --mark-amended``)."""
     if not record.amendment:
@@ -130,7 +136,7 @@ def amendment_note(record: RunRecord, style: Style) -> str | None:
 def _variant_cell(group: Sequence[RunRecord]) -> str:
     first = group[0]
     extras = [f"{key} {getattr(first, key)}" for key in ("group", "arm") if getattr(first, key) is not None]
-    seeds = [str(r.seed) for r in group]
+    seeds = [r.run_label for r in group]
     extras.append(f"seed {seeds[0]}" if len(seeds) == 1 else f"{len(seeds)} seeds: {', '.join(seeds)}")
     return f"{first.variant} ({', '.join(extras)})"
 
@@ -142,8 +148,9 @@ def header(group: Sequence[RunRecord], view: Verdict | None, style: Style) -> st
         ("Experiment ID", first.experiment.id),
         ("Variant", _variant_cell(group)),
         ("Date", min(r.started_at for r in group)[:10]),
-        ("Epochs", "; ".join(f"seed {r.seed}: {e}" for r, e in zip(group, epochs)) if len(group) > 1 else epochs[0]),
+        ("Epochs", "; ".join(f"seed {r.run_label}: {e}" for r, e in zip(group, epochs)) if len(group) > 1 else epochs[0]),
         ("Model", model_cell(first)),
+        ("Classes", classes_cell(first)),
         ("Device", first.environment.get("device")),
         ("Status", status_cell(group, view, style)),
     ]
@@ -198,7 +205,7 @@ def baseline_sentences(group: Sequence[RunRecord], metrics: Metrics, facts: Fact
 
 
 def _baseline_metrics(group: Sequence[RunRecord]) -> Metrics:
-    return mean_table([Sample(str(r.seed), r.baseline.metrics) for r in group if r.baseline is not None])
+    return mean_table([Sample(r.run_label, r.baseline.metrics) for r in group if r.baseline is not None])
 
 
 def _trivial_sentences(metrics: Metrics, trivial: Mapping[str, Metrics], facts: Facts) -> list[str]:
@@ -247,7 +254,7 @@ def per_seed_metrics(group: Sequence[RunRecord], facts: Facts) -> str | None:
     names = list(dict.fromkeys(m for r in group for m in (r.metrics.get(split) or {}) if not m.startswith("loss")))
     if not names:
         return None
-    rows = [[str(r.seed), r.status, *(fmt_metric((r.metrics.get(split) or {}).get(m), facts, f"{split}.{m}") for m in names)] for r in group]
+    rows = [[r.run_label, r.status, *(fmt_metric((r.metrics.get(split) or {}).get(m), facts, f"{split}.{m}") for m in names)] for r in group]
     return section("Metrics per Seed", md_table(["Seed", "Status", *(f"{split}.{m}" for m in names)], rows, ["l", "l", *("r" for _ in names)]))
 
 

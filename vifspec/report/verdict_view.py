@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from vifspec.report.access import ordered_splits
 from vifspec.report.markdown import Style, bold, md_table, section
-from vifspec.report.units import fmt_interval, fmt_value
+from vifspec.report.units import fmt_delta, fmt_interval, fmt_value
 from vifspec.verdict import CriterionResult, Verdict
 
 INCONCLUSIVE = "INCONCLUSIVE"
@@ -29,6 +29,8 @@ def achieved_text(criterion: CriterionResult) -> str:
     if criterion.rows:
         return ", ".join(f"{row.split}: {fmt_value(row.achieved, criterion.unit)}" for row in criterion.rows)
     text = fmt_value(criterion.achieved, criterion.unit)
+    if criterion.target is None and criterion.achieved is not None:
+        text = f"Δ {fmt_delta(criterion.achieved, 'rate' if criterion.unit in ('rate', 'pp') else criterion.unit)}"
     interval = fmt_interval(criterion.low, criterion.high, criterion.unit)
     if interval:
         text += f" {interval}"

@@ -9,6 +9,7 @@ agree with its records. A figure is drawn again only when a record it shows is n
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -22,21 +23,20 @@ from vifspec.report.experiment_report import rank_key
 from vifspec.report.markdown import Figures
 from vifspec.report.run_report import merged_facts
 from vifspec.report.units import fmt_metric
-from vifspec.spec.schema import Spec
 from vifspec.verdict import Verdict, group_records, judge_records
-from vifspec.verdict.results import Sample, current_records, mean_table
+from vifspec.verdict.results import Sample, current_records, is_experiment_group, mean_table
 
 REPORT_FILE, EXPERIMENT_REPORT_FILE = "report.md", "REPORT.md"
 
 
-def write_reports(spec: Spec, spec_path: str, variants: Sequence[Variant], out: str, ascii: bool) -> Path:
-    """Write every record's and variant's ``report.md`` and the experiment's ``REPORT.md`` with their
-    figures; return the path of ``REPORT.md``."""
-    root = Path(out) / spec.experiment.id
+def write_reports(experiment_id: str, spec_path: str, variants: Sequence[Variant], out: str | Path, ascii: bool) -> Path:
+    """Write every record's and variant's ``report.md`` and the experiment's ``REPORT.md`` (listing the
+    planned ``variants``) with their figures; return the path of ``REPORT.md``."""
+    root = Path(out) / experiment_id
     scan = scan_records(root)
     write_record_reports(scan.records, scan.paths, ascii)
-    planned = [{"variant": v.id, "group": v.group} for v in variants]
-    return write_experiment_report(root, scan.records, scan.paths, ascii, planned=planned, spec_path=spec_path, out=out,
+    planned = [{"variant": v.id, "group": v.group} for v in variants] or None
+    return write_experiment_report(root, scan.records, scan.paths, ascii, planned=planned, spec_path=spec_path, out=str(out),
                                    problems=scan.problems)
 
 
@@ -56,11 +56,11 @@ def write_record_reports(records: Sequence[RunRecord], paths: Sequence[Path], as
     where = {id(r): p for r, p in zip(records, paths)}
     written = []
     for group in group_records(current_records(records)):
-        for record in group:
+        for record in group if not is_experiment_group(group) or group[0].arm else ():
             path = where[id(record)]
             figures = _figures(path.parent, lambda r=record, p=path: run_figures([r], None, p.parent, _newest([p], force)))
             written.append(_write(path.parent / REPORT_FILE, render_run_report([record], record.verdict, ascii=ascii, figures=figures)))
-        if len(group) > 1 and not group[0].arm:
+        if len(group) > 1 and not is_experiment_group(group):
             folder = _common_parent([where[id(r)].parent for r in group])
             verdict = judge_records(group)
             newest = _newest([where[id(r)] for r in group], force)
@@ -84,7 +84,7 @@ def write_experiment_report(root: Path, records: Sequence[RunRecord], paths: Seq
     return _write(root / EXPERIMENT_REPORT_FILE, text)
 
 
-def variant_lines(variants: Sequence[Variant], found: Mapping[tuple[str, int], RunRecord | None]) -> list[str]:
+def variant_lines(variants: Sequence[Variant], found: Mapping[tuple[str, str], RunRecord | None]) -> list[str]:
     """``vifspec run --list``: per variant its group, how many of its seeds are done, its verdict over them
     (an arm: the arms experiment's) and its key metric (the mean over the finished seeds)."""
     records = [r for r in found.values() if r is not None]
@@ -92,14 +92,14 @@ def variant_lines(variants: Sequence[Variant], found: Mapping[tuple[str, int], R
     verdicts = {}
     for group in group_records(records):
         verdict = judge_records(group)
-        verdicts |= {(r.variant, r.seed): verdict for r in group}
+        verdicts |= {(r.variant, r.run_label): verdict for r in group}
     facts = merged_facts(records)
     lines = []
     for variant in variants:
         mine = [r for (v, _), r in found.items() if v == variant.id]
         done = [r for r in mine if r is not None]
         state = "complete" if mine and len(done) == len(mine) else f"partial {len(done)}/{len(mine)} seeds" if done else "pending"
-        verdict = verdicts[(done[0].variant, done[0].seed)].status if done else "-"
+        verdict = verdicts[(done[0].variant, done[0].run_label)].status if done else "-"
         value = _mean_of(done, key) if key else None
         metric = f"{key} {fmt_metric(value, facts, key)}" if key and value is not None else ""
         lines.append(f"{variant.id:<20} group={variant.group or '-':<8} {state:<20} {verdict:<13} {metric:<24} {variant.description}".rstrip())
@@ -113,7 +113,7 @@ def _mean_of(records: Sequence[RunRecord], key: str) -> Any:
 
 def _only_variant(judged: Sequence[tuple[list[RunRecord], Verdict]], root: Path) -> dict[str, str]:
     """The learning curves of an experiment's only variant, linked from ``REPORT.md`` too."""
-    variants = [g for g, _ in judged if not g[0].arm]
+    variants = [g for g, _ in judged if not is_experiment_group(g)]
     curves = root / variants[0][0].variant / "curves.png" if len(variants) == 1 else None
     return {"curves": curves.relative_to(root).as_posix()} if curves is not None and curves.exists() else {}
 
@@ -140,8 +140,8 @@ def _write(path: Path, text: str) -> Path:
 
 
 def _common_parent(folders: list[Path]) -> Path:
-    parents = {f.parent for f in folders}
-    return parents.pop() if len(parents) == 1 else folders[0]
+    """The variant's folder above its seed (and fold) folders."""
+    return Path(os.path.commonpath([str(f) for f in folders]))
 
 
 __all__: list[Any] = ["EXPERIMENT_REPORT_FILE", "REPORT_FILE", "rewrite_reports", "variant_lines", "write_experiment_report",

@@ -1,8 +1,8 @@
 """Run a whole spec: the baseline first, each plan (resuming finished ones), verdicts, reports.
 
-Each plan is prepared before it trains (a spec problem stops the run with exit 2 before anything of
-that plan is written). A plan that crashes is recorded as crashed and the sweep goes on; the exit
-code says so at the end. Verdicts come from the one results model (:mod:`vifspec.verdict`): each
+Every pending variant is prepared before anything trains (a spec problem stops the run with exit 2
+before anything is written). A plan that crashes is recorded as crashed and the sweep goes on; the
+exit code says so at the end, and a rerun retries it (only finished records are skipped). Verdicts come from the one results model (:mod:`vifspec.verdict`): each
 record keeps its own seed's verdict, and the experiment's verdicts over seeds are recomputed from the
 records whenever they are needed, so ``run``, ``check --records`` and the reports never disagree.
 Torch is imported only when a plan actually trains.
@@ -10,23 +10,30 @@ Torch is imported only when a plan actually trains.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from vifspec.compiler import expand_variants, load_spec, plans_for, select_variants
 from vifspec.compiler.plan import Plan
-from vifspec.compiler.variants import Variant
-from vifspec.errors import SpecError, TrainingCrash
-from vifspec.progress import Watcher, Watchers, display_for
+from vifspec.compiler.variants import Variant, run_names
+from vifspec.errors import SpecError
 from vifspec.records import RecordError, RunRecord, read_record, write_record
 from vifspec.records.record import BaselineRef
 from vifspec.registry import Registry, default_registry
+from vifspec.runner.backends import InProcess, open_backend
 from vifspec.runner.reports import write_reports
+from vifspec.runner.sweep import Sweep
+from vifspec.runner.units import Job, plan_units
+from vifspec.progress import Watcher, Watchers, display_for
+from vifspec.tracking import tracker_for
 from vifspec.spec.schema import Spec
 from vifspec.spec.source import Source, resolve_path
-from vifspec.tracking import tracker_for
 from vifspec.verdict import FAILED, PASSED, Verdict, group_records, judge_records
+
+if TYPE_CHECKING:
+    from vifspec.prepare.prepare import Prepared
 
 Say = Callable[[str], None]
 
@@ -41,6 +48,11 @@ class RunOptions:
     progress: bool | None = None
     ascii: bool = False
     resume: bool = True
+    overrides: dict[str, Any] = field(default_factory=dict)
+    workers: int | None = None
+    ray_address: str | None = None
+    retries: int = 2
+    """How many times Ray retries a task whose worker died, before its plans are recorded as crashed."""
     log: str | None = None
     """A tracking exporter: ``mlflow`` or ``tensorboard`` (:mod:`vifspec.tracking`)."""
 
@@ -84,80 +96,112 @@ def plan_status(plan: Plan, out: str) -> str:
 
 def compile_run(path: str, options: RunOptions, registry: Registry) -> tuple[Source, Spec, list[Variant], list[Plan]]:
     """Source, spec, every variant, and the plans selected by the options."""
-    source, spec = load_spec(path, registry)
+    source, spec = load_spec(path, registry, overrides=options.overrides)
     if not spec.trainable:
         raise SpecError(f"{path}: a verdict-only spec has nothing to run; use 'vifspec judge {path} --results FILE'")
     variants = expand_variants(spec, source)
     selected = select_variants(variants, set(options.only), options.group, source)
-    return source, spec, variants, plans_for(selected, source, options.seeds, registry)
+    return source, spec, variants, plans_for(selected, source, options.seeds, registry, run_names(spec))
 
 
 def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registry | None = None) -> RunSummary:
-    """Compile and run every selected plan of the spec at ``path``; write records and reports."""
+    """Compile and run every selected plan of the spec at ``path``; write records and reports.
+
+    The preflight prepares one plan of each pending variant and tries its seeds together
+    (:func:`~vifspec.executor.together.together_support`); the plans then train in units (a plan, or
+    a variant's seeds together) in this process or on Ray workers, each claimed first
+    (:class:`~vifspec.runner.sweep.Sweep`).
+    """
     registry = registry or default_registry()
     source, spec, variants, plans = compile_run(path, options, registry)
-    from vifspec.executor.run import run_plan  # imports torch
-    from vifspec.prepare.preflight import preflight
+    from vifspec.prepare.preflight import preflight  # imports torch
 
-    pending = [p for p in plans if not (options.resume and existing_record(p, options.out))]
-    problems = preflight(pending, registry, options.device)
+    finished = {id(p): existing_record(p, options.out) for p in plans} if options.resume else {}
+    pending = [p for p in plans if finished.get(id(p)) is None]
+    together = _SeedsTogether(pending, say)
+    problems = preflight(pending, registry, options.device, inspect=together)
     if problems:
         raise SpecError(problems)
     trackers = [tracker_for(options.log, options.out, say)] if options.log else []  # a missing extra stops us here
     baselines = resolve_baseline(spec, source.path, options, say, registry)
     summary = RunSummary(spec.experiment.id)
-    watch = Watchers([display_for(total=len(pending), quiet=options.progress is False), *trackers])
+    remote = bool(pending) and (options.workers is not None or options.ray_address is not None)
+    display = display_for(total=len(pending), quiet=options.progress is False or remote)  # Ray workers train out of sight
+    watch = Watchers([display, *trackers])
+    reported: list[tuple[Plan, RunRecord]] = []
+    for plan in plans:
+        record = finished.get(id(plan))
+        if record is not None:
+            summary.skipped.append(f"{plan.variant} (seed {plan.seed})")
+            say(f"skip {plan.variant} seed {plan.seed}: finished record with the same plan hash exists")
+            summary.records.append(record)
+
+    def on_record(plan: Plan, record: RunRecord, crash: str | None) -> None:
+        summary.records.append(record)
+        reported.append((plan, record))
+        if crash:
+            summary.crashed.append(crash)
+        if spec.arms:
+            _judge_arm_seed(record, summary.records, plans, options.out)
+
+    def on_unit() -> None:
+        summary.report_path = write_reports(spec.experiment.id, source.path, variants, options.out, options.ascii or spec.report.ascii)
+        for plan, record in reported:  # its report and figures now exist
+            watch.plan_reported(record, plan.run_dir(options.out))
+        reported.clear()
+
+    job = Job(options.out, options.device, baselines, False if remote else watch, registry)
+    backend = open_backend(options.workers, options.ray_address, pending, options.retries) if pending else InProcess()
     try:
         watch.experiment_started(spec.experiment.model_dump(), source.path)
-        for plan in plans:
-            record = existing_record(plan, options.out) if options.resume else None
-            if record is not None:
-                summary.skipped.append(f"{plan.variant} (seed {plan.seed})")
-                say(f"skip {plan.variant} seed {plan.seed}: finished record with the same plan hash exists")
-            else:
-                say(f"run  {plan.variant} seed {plan.seed} -> {plan.run_dir(options.out)}")
-                record = _run_one(plan, options, baselines, registry, summary, run_plan, watch)
-            if record is not None:
-                summary.records.append(record)
-                if spec.arms:
-                    _judge_arm_seed(record, summary.records, plans, options.out)
-            summary.report_path = write_reports(spec, source.path, variants, options.out, options.ascii or spec.report.ascii)
-            if record is not None:
-                watch.plan_reported(record, plan.run_dir(options.out))
-        summary.judged = [(group, judge_records(group)) for group in group_records(summary.records)]
-        folders = {(p.variant, p.seed): p.run_dir(options.out) for p in plans}
-        for record in summary.records if spec.arms else ():  # arms' verdicts came after their plans ended
-            watch.plan_reported(record, folders[(record.variant, record.seed)])
-        watch.experiment_finished(summary.judged, Path(options.out) / spec.experiment.id)
+        Sweep(backend, job, options.resume, say, on_record, on_unit).run(plan_units(pending, together.variants))
+        on_unit()
+        _report_to_watchers(summary, plans, spec, options, watch)
     finally:
         watch.close()
     return summary
 
 
-def _run_one(plan: Plan, options: RunOptions, baselines: dict[int, BaselineRef], registry: Registry,
-             summary: RunSummary, run_plan: Callable[..., RunRecord], watch: Watcher) -> RunRecord | None:
-    """Train one plan; a crash is recorded (the record says ``crashed``) and the sweep goes on."""
-    baseline = baselines.get(plan.seed, baselines.get(-1))
-    try:
-        return run_plan(plan, out=options.out, device=options.device, baseline=baseline, progress=watch, registry=registry)
-    except TrainingCrash as exc:
-        summary.crashed.append(str(exc))
-        try:
-            return read_record(plan.run_dir(options.out))
-        except RecordError:
-            return None
+def _report_to_watchers(summary: RunSummary, plans: list[Plan], spec: Spec, options: RunOptions, watch: Watcher) -> None:
+    """Every verdict judged; the watchers told the arms' verdicts (they came after their plans) and the experiment's end."""
+    order = {(p.variant, p.label): i for i, p in enumerate(plans)}
+    summary.records.sort(key=lambda r: order.get((r.variant, r.run_label), len(order)))
+    summary.judged = [(group, judge_records(group)) for group in group_records(summary.records)]
+    folders = {(p.variant, p.label): p.run_dir(options.out) for p in plans}
+    for record in summary.records if spec.arms else ():
+        watch.plan_reported(record, folders[(record.variant, record.run_label)])
+    watch.experiment_finished(summary.judged, Path(options.out) / spec.experiment.id)
+
+
+class _SeedsTogether:
+    """Told each pending variant's prepared plan by the preflight, collects those whose seeds train together."""
+
+    def __init__(self, pending: list[Plan], say: Say) -> None:
+        self.several = {variant for (variant, _), n in Counter((p.variant, p.fold) for p in pending).items() if n > 1}
+        self.variants: set[str] = set()
+        self.say = say
+
+    def __call__(self, prepared: Prepared) -> None:
+        from vifspec.executor.together import together_support
+
+        variant = prepared.plan.variant
+        if variant in self.several:
+            support = together_support(prepared)
+            self.say(f"seeds of {variant}: {support}")
+            if support.together:
+                self.variants.add(variant)
 
 
 def _judge_arm_seed(record: RunRecord, records: list[RunRecord], plans: list[Plan], out: str) -> None:
     """Once every arm of ``record``'s seed has finished, judge that seed and store its verdict in each arm's record."""
-    same_seed = [r for r in records if r.arm and r.seed == record.seed]
+    same_seed = [r for r in records if r.arm and r.run_label == record.run_label]
     if len(same_seed) < len({p.arm for p in plans}):
         return
     verdict = judge_records(same_seed).to_dict()
-    by_arm = {(p.arm, p.seed): p for p in plans}
+    by_arm = {(p.arm, p.label): p for p in plans}
     for arm_record in same_seed:
         arm_record.verdict = verdict
-        write_record(arm_record, by_arm[(arm_record.arm, arm_record.seed)].run_dir(out))
+        write_record(arm_record, by_arm[(arm_record.arm, arm_record.run_label)].run_dir(out))
 
 
 def resolve_baseline(spec: Spec, spec_path: str, options: RunOptions, say: Say, registry: Registry) -> dict[int, BaselineRef]:
@@ -176,7 +220,8 @@ def resolve_baseline(spec: Spec, spec_path: str, options: RunOptions, say: Say, 
         record = read_record(resolve_path(baseline.record, spec_path))
         return {-1: BaselineRef(label=baseline.label, source=baseline.record, metrics=record.metrics, compare=baseline.compare)}
     other = str(resolve_path(baseline.spec, spec_path))
-    sub = RunOptions(seeds=options.seeds, device=options.device, out=options.out, progress=options.progress, ascii=options.ascii)
+    sub = RunOptions(seeds=options.seeds, device=options.device, out=options.out, progress=options.progress, ascii=options.ascii,
+                     workers=options.workers, ray_address=options.ray_address, retries=options.retries)
     _, _, _, plans = compile_run(other, sub, registry)
     found = {p.seed: (p, existing_record(p, options.out)) for p in plans}
     if any(record is None for _, record in found.values()):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from vifspec.spec.schema import (
     ID_PATTERN, Baseline, CollapseGuard, Data, EarlyStopping, Experiment, Gate, Guards, LossTerm, MetricDef, Model,
-    Optimizer, Report, Spec, Track, Train,
+    Optimizer, Report, Spec, Track, Train, VerdictSettings,
 )
 
 __all__ = [
     "ID_PATTERN", "Baseline", "CollapseGuard", "Data", "EarlyStopping", "Experiment", "Gate", "Guards", "LossTerm",
-    "MetricDef", "Model", "Optimizer", "Report", "Spec", "Track", "Train",
+    "MetricDef", "Model", "Optimizer", "Report", "Spec", "Track", "Train", "VerdictSettings",
 ]

@@ -15,11 +15,16 @@ RESERVED_VARIANT_KEYS = ("group", "description")
 
 
 def apply_overrides(doc: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``doc`` (without its expansion tables) with each dotted key set; ``doc`` is not changed.
+    """A copy of ``doc`` without its expansion tables, with each dotted key set (one variant's document)."""
+    return set_keys({key: value for key, value in doc.items() if key not in EXPANSION_TABLES}, overrides)
+
+
+def set_keys(doc: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``doc`` with each dotted key set; ``doc`` is not changed.
 
     Only the tables on an override's path are copied (copy-on-write), so expanding many variants stays cheap.
     """
-    out = {key: value for key, value in doc.items() if key not in EXPANSION_TABLES}
+    out = dict(doc)
     for dotted, value in overrides.items():
         node = out
         *parents, leaf = dotted.split(".")

@@ -7,7 +7,7 @@ than one table at a time (references between tables, component names) live in th
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, Optional, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -40,6 +40,9 @@ class Data(Strict):
     )
     standardize: Union[bool, list[str]] = Field(
         False, description="Fields z-scored per column with train-split statistics only (true: ['x'])."
+    )
+    folds: Optional[int] = Field(
+        None, ge=2, le=100, description="k-fold cross-validation: each fold is the test split once; folds are judged like seeds."
     )
 
     @field_validator("splits")
@@ -143,6 +146,20 @@ class GradClip(Strict):
         return self
 
 
+class Resources(Strict):
+    """``[train] resources``: what one Ray task (a plan, or a variant's seeds trained together) reserves on a worker."""
+
+    cpus: float = Field(1.0, gt=0, description="CPUs per task; torch runs that many threads (at least 1) unless [train].threads is set.")
+    gpus: float = Field(0.0, ge=0, description="GPUs per task: a fraction (0.25: four tasks share a GPU) or a whole number.")
+
+    @field_validator("cpus", "gpus")
+    @classmethod
+    def _whole_above_one(cls, amount: float) -> float:
+        if amount > 1 and amount != int(amount):
+            raise ValueError("an amount above 1 must be a whole number (Ray's rule)")
+        return amount
+
+
 class EarlyStopping(Strict):
     """Stop after ``patience`` epochs without improvement of ``monitor``; restore the best epoch."""
 
@@ -167,6 +184,7 @@ class Train(Strict):
     autocast: Literal["bf16"] | None = Field(None, description="bf16 autocast of forward and loss on CUDA (no-op elsewhere).")
     threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: torch's own choice).")
     checkpoint: bool = True
+    resources: Resources = Field(Resources(), description="What one task reserves on a Ray worker (vifspec run --workers / --ray-address).")
 
     @field_validator("grad_clip", mode="before")
     @classmethod
@@ -178,6 +196,12 @@ class Train(Strict):
     def _warmup_within_epochs(self) -> "Train":
         if self.schedule is not None and self.schedule.warmup_epochs >= self.epochs:
             raise ValueError(f"schedule.warmup_epochs ({self.schedule.warmup_epochs}) must be below epochs ({self.epochs})")
+        return self
+
+    @model_validator(mode="after")
+    def _gpus_need_a_gpu_device(self) -> "Train":
+        if self.resources.gpus > 0 and self.device in ("cpu", "mps"):
+            raise ValueError(f"resources.gpus = {self.resources.gpus:g} reserves a GPU but device is '{self.device}' (use 'auto' or 'cuda')")
         return self
 
 
@@ -292,6 +316,28 @@ class Report(Strict):
     columns: list[str] | None = Field(None, description="Index table columns (metric references).")
 
 
+class VerdictSettings(Strict):
+    """``[verdict]``: how each criterion is judged over its seeds (hashed with the criteria: pre-registered).
+
+    With several seeds the per-seed values are aggregated and given an interval at ``confidence``
+    (Student t for the mean by default; a seeded bootstrap for a median or IQM); with one seed, the
+    test examples are resampled ``resamples`` times where the metric allows it. PASS when the whole
+    interval passes, FAIL when none of it does, INCONCLUSIVE otherwise. See docs/uncertainty.md.
+    """
+
+    confidence: float = Field(0.95, gt=0.5, lt=1.0, description="Confidence level of every interval.")
+    aggregate: Literal["mean", "median", "iqm"] = Field("mean", description="How per-seed values are summarised.")
+    method: Literal["t", "bootstrap"] = Field("t", description="Interval over seeds: Student t (mean only) or bootstrap.")
+    bootstrap: Literal["percentile", "bca"] = Field("percentile", description="Bootstrap interval construction.")
+    resamples: int = Field(1000, ge=0, le=100_000, description="Test resamples of a single-seed run (0: none).")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "VerdictSettings":
+        if self.method == "t" and self.aggregate != "mean":
+            raise ValueError(f"method 't' gives an interval for the mean only; use method = \"bootstrap\" for aggregate = {self.aggregate!r}")
+        return self
+
+
 class Spec(Strict):
     """A whole vifspec file. Without data, model and train it is a verdict-only spec (for ``judge``)."""
 
@@ -304,6 +350,7 @@ class Spec(Strict):
     metrics: dict[str, list[str]] = Field({}, description="Split name -> metrics computed on it.")
     criteria: dict[str, str] = {}
     gates: dict[str, Gate] = {}
+    verdict: VerdictSettings = VerdictSettings()
     baseline: Baseline | None = None
     arms: dict[str, dict[str, Any]] = Field({}, description="Arm name -> dotted-key overrides of this spec.")
     sweep: dict[str, list[Any]] = Field({}, description="Dotted key -> values (or tables of linked overrides).")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
@@ -32,6 +32,7 @@ class Source:
     path: str
     text: str
     doc: dict[str, Any]
+    overrides: dict[str, Any] = field(default_factory=dict)  # dotted keys set on top of the file (``--set``)
 
     @cached_property
     def positions(self) -> Positions:

@@ -91,15 +91,10 @@ def verdict_tags(verdict: Verdict | Mapping[str, Any] | None, prefix: str = "vif
 
 def record_tags(record: RunRecord) -> dict[str, str]:
     """Who the run is: experiment, variant, seed, group, arm, status, stop reason, and its seed's verdict."""
-    tags = {"vifspec.experiment": record.experiment.id, "vifspec.variant": record.variant, "vifspec.seed": str(record.seed),
+    tags = {"vifspec.experiment": record.experiment.id, "vifspec.variant": record.variant, "vifspec.seed": record.run_label,
             "vifspec.status": record.status}
     tags |= {f"vifspec.{key}": str(getattr(record, key)) for key in ("group", "arm", "stop_reason") if getattr(record, key)}
     return tags | verdict_tags(record.verdict)
-
-
-def group_label(group: Sequence[RunRecord]) -> str:
-    """``FE-02``, or ``arms`` for an arms experiment: what one verdict is about."""
-    return "arms" if group[0].arm else group[0].variant
 
 
 def folder_files(folder: Path) -> list[Path]:

@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from vifspec.errors import SpecError
+from vifspec.progress import plan_key
 from vifspec.records import RunRecord
 from vifspec.tracking.base import (
-    Say, Tracker, epoch_values, final_values, folder_files, group_label, plan_params, record_tags, verdict_tags,
+    Say, Tracker, epoch_values, final_values, folder_files, plan_params, record_tags, verdict_tags,
 )
 from vifspec.verdict import Verdict
+from vifspec.verdict.results import group_label
 
 HINT = "pip install 'vifspec[mlflow]'"
 BATCH = 100
@@ -61,8 +63,8 @@ class MlflowTracker(Tracker):
         self.say = say
         self.experiment_id: str | None = None
         self.parent: str | None = None
-        self.run_id: str | None = None
-        self.runs: dict[tuple[str, int], str] = {}
+        self.runs: dict[tuple[str, str], str] = {}
+        self.open: set[str] = set()
 
     def experiment_started(self, experiment: Mapping[str, Any], spec_path: str) -> None:
         name = experiment["id"]
@@ -74,26 +76,28 @@ class MlflowTracker(Tracker):
         self.say(f"mlflow: experiment {name!r}, parent run {self.parent} in {self.uri}")
 
     def plan_started(self, plan: Any, run_dir: Any) -> None:
-        tags = {PARENT_TAG: self.parent, "vifspec.variant": plan.variant, "vifspec.seed": str(plan.seed)}
-        run = self.client.create_run(self.experiment_id, run_name=f"{plan.variant} seed {plan.seed}",
+        tags = {PARENT_TAG: self.parent, "vifspec.variant": plan.variant, "vifspec.seed": plan.label}
+        run = self.client.create_run(self.experiment_id, run_name=f"{plan.variant} seed {plan.label}",
                                      tags={k: v for k, v in tags.items() if v})
-        self.run_id = self.runs[(plan.variant, plan.seed)] = run.info.run_id
-        self._log(self.run_id, params=plan_params(plan.to_dict()))
+        self.runs[plan_key(plan)] = run.info.run_id
+        self.open.add(run.info.run_id)
+        self._log(run.info.run_id, params=plan_params(plan.to_dict()))
 
-    def epoch_finished(self, entry: Any, best_epoch: int | None) -> None:
-        self._log(self.run_id, metrics=epoch_values(entry), step=entry.epoch)
+    def epoch_finished(self, plan: Any, entry: Any, best_epoch: int | None) -> None:
+        self._log(self.runs[plan_key(plan)], metrics=epoch_values(entry), step=entry.epoch)
 
     def plan_finished(self, record: RunRecord) -> None:
-        if self.run_id is None:
+        run_id = self.runs.get((record.variant, record.run_label))
+        if run_id not in self.open:
             return
         step = record.epochs.best if record.epochs and record.epochs.best else 0
-        self._log(self.run_id, metrics=final_values(record), step=step, tags=record_tags(record))
+        self._log(run_id, metrics=final_values(record), step=step, tags=record_tags(record))
         failed = record.status in ("crashed", "interrupted")
-        self.client.set_terminated(self.run_id, status="FAILED" if failed else "FINISHED")
-        self.run_id = None
+        self.client.set_terminated(run_id, status="FAILED" if failed else "FINISHED")
+        self.open.discard(run_id)
 
     def plan_reported(self, record: RunRecord, folder: Path) -> None:
-        run_id = self.runs.get((record.variant, record.seed))
+        run_id = self.runs.get((record.variant, record.run_label))
         if run_id is None:  # resumed from an earlier run: nothing was logged for it now
             return
         self._log(run_id, tags=record_tags(record))
@@ -115,10 +119,11 @@ class MlflowTracker(Tracker):
 
     def close(self) -> None:
         """Runs still open now were cut short (Ctrl-C, an error): marked KILLED."""
-        for run_id in (self.run_id, self.parent):
+        for run_id in [*self.open, self.parent]:
             if run_id is not None:
                 self.client.set_terminated(run_id, status="KILLED")
-        self.run_id = self.parent = None
+        self.open.clear()
+        self.parent = None
 
     def _log(self, run_id: str, *, params: Mapping[str, str] | None = None, metrics: Mapping[str, float] | None = None,
              tags: Mapping[str, str] | None = None, step: int = 0) -> None:

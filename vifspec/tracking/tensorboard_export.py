@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from vifspec.errors import SpecError
+from vifspec.progress import plan_key
 from vifspec.records import RunRecord
 from vifspec.report.markdown import md_table
 from vifspec.tracking.base import (
-    Say, Tracker, epoch_values, final_values, folder_files, group_label, plan_params, record_tags, verdict_tags,
+    Say, Tracker, epoch_values, final_values, folder_files, plan_params, record_tags, verdict_tags,
 )
 from vifspec.verdict import Verdict
+from vifspec.verdict.results import group_label
 
 HINT = "pip install 'vifspec[tensorboard]'"
 EVENTS_GLOB = "events.out.tfevents.*"
@@ -47,9 +49,8 @@ class TensorBoardTracker(Tracker):
         self._writer_type = SummaryWriter
         self.out = Path(out)
         self.say = say
-        self.writer: Any = None
-        self.params: dict[str, str] = {}
-        self.open: dict[tuple[str, int], Any] = {}
+        self.params: dict[tuple[str, str], dict[str, str]] = {}
+        self.open: dict[tuple[str, str], Any] = {}
 
     def experiment_started(self, experiment: Mapping[str, Any], spec_path: str) -> None:
         root = self.out / experiment["id"]
@@ -61,32 +62,35 @@ class TensorBoardTracker(Tracker):
         folder = Path(run_dir)
         for old in folder.glob(EVENTS_GLOB):
             old.unlink()
-        self.writer = self.open[(plan.variant, plan.seed)] = self._writer_type(log_dir=str(folder))
-        self.params = plan_params(plan.to_dict())
-        self.writer.add_text("plan", _text_table(self.params, "parameter"), 0)
+        key = plan_key(plan)
+        writer = self.open[key] = self._writer_type(log_dir=str(folder))
+        self.params[key] = plan_params(plan.to_dict())
+        writer.add_text("plan", _text_table(self.params[key], "parameter"), 0)
 
-    def epoch_finished(self, entry: Any, best_epoch: int | None) -> None:
+    def epoch_finished(self, plan: Any, entry: Any, best_epoch: int | None) -> None:
+        writer = self.open[plan_key(plan)]
         for tag, value in epoch_values(entry).items():
-            self.writer.add_scalar(tag, value, entry.epoch)
-        self.writer.flush()
+            writer.add_scalar(tag, value, entry.epoch)
+        writer.flush()
 
     def plan_finished(self, record: RunRecord) -> None:
-        if self.writer is None:
+        key = (record.variant, record.run_label)
+        writer, params = self.open.get(key), self.params.pop(key, None)
+        if writer is None or params is None:
             return
         from torch.utils.tensorboard.summary import hparams
 
         step = record.epochs.best if record.epochs and record.epochs.best else 0
-        finals = {f"final/{key}": value for key, value in final_values(record).items()}
+        finals = {f"final/{name}": value for name, value in final_values(record).items()}
         for tag, value in finals.items():
-            self.writer.add_scalar(tag, value, step)
-        for summary in hparams(self.params, finals):
-            self.writer.file_writer.add_summary(summary)
-        self.writer.add_text("verdict", _text_table(record_tags(record), "tag"), step)
-        self.writer.flush()
-        self.writer = None
+            writer.add_scalar(tag, value, step)
+        for summary in hparams(params, finals):
+            writer.file_writer.add_summary(summary)
+        writer.add_text("verdict", _text_table(record_tags(record), "tag"), step)
+        writer.flush()
 
     def plan_reported(self, record: RunRecord, folder: Path) -> None:
-        writer = self.open.pop((record.variant, record.seed), None)
+        writer = self.open.pop((record.variant, record.run_label), None)
         if writer is None:  # resumed from an earlier run: nothing was written for it now
             return
         self._attach(writer, folder, record_tags(record))

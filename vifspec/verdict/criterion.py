@@ -1,14 +1,15 @@
-"""One criterion judged over every seed it has: evaluated per seed, aggregated, decided.
+"""One criterion judged over every seed it has: evaluated per seed, aggregated with an interval, decided.
 
 Each comparison of the expression is normalised to ``measured op value`` (:class:`Target`); the
 measured side is computed for every seed (a missing or non-finite value on any seed makes the
-comparison MISSING and names the seed, never a verdict resting on the surviving seeds), the
-per-seed values are summarised by an :class:`Estimate` (an aggregate and, where the estimator gives
-one, an interval), and the comparison is decided on it:
+comparison MISSING and names the seed, never a verdict resting on the surviving seeds) and the
+per-seed values are summarised by an :class:`~vifspec.verdict.stats.Interval` -- over the seeds, or
+for a single seed over its test resamples when every value it needs was resampled (the same
+resampled test examples for every metric, so differences pair) -- and decided
+(:func:`vifspec.verdict.decision.decide`):
 
 - PASS when the whole interval lies on the passing side of the value, FAIL when it lies wholly on
-  the failing side, INCONCLUSIVE otherwise; without an interval the aggregate alone decides
-  (``==`` is always decided on the aggregate);
+  the failing side, INCONCLUSIVE otherwise; without an interval the aggregate alone decides;
 - ``not`` swaps PASS and FAIL; ``and``/``or`` combine three-valued (Kleene) logic, a MISSING
   operand makes the whole MISSING;
 - a split set (``{val,ood}.margin >= 0.02``) is judged once per split; the criterion is that
@@ -19,72 +20,56 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
-from vifspec.expr import Calculator, Compare, Expr, Logic, Lookup, Missing, Node, Not, Target, compare
+from vifspec.expr import Calculator, Compare, Expr, Logic, Lookup, Missing, Node, Not, Target
+from vifspec.expr.ast import BoundRef, Ref, walk
+from vifspec.verdict.decision import decide
+from vifspec.verdict.stats import TEST_RESAMPLING, Interval, percentile_interval
+from vifspec.verdict.status import FAIL, INCONCLUSIVE, MISSING, MIXED, PASS
 
-PASS, FAIL, MISSING, MIXED, INCONCLUSIVE = "PASS", "FAIL", "MISSING", "MIXED", "INCONCLUSIVE"
+__all__ = [
+    "FAIL", "INCONCLUSIVE", "MISSING", "MIXED", "PASS", "Decision", "Draws", "Estimator", "ExpressionJudge", "Seed",
+    "point_estimate", "split_set_status",
+]
 
-
-@dataclass(frozen=True)
-class Estimate:
-    """An aggregate of per-seed values and, when known, its interval; ``kind`` says which uncertainty."""
-
-    value: float
-    low: float | None = None
-    high: float | None = None
-    n: int = 1
-    kind: str = "none"
-
-    @property
-    def has_interval(self) -> bool:
-        return self.low is not None and self.high is not None
+Estimator = Callable[[Sequence[float]], Interval]
+Draws = Callable[[BoundRef], Sequence[float] | None]
 
 
-Estimator = Callable[[Sequence[float]], Estimate]
-
-
-def mean_estimate(values: Sequence[float]) -> Estimate:
-    """The mean, without an interval (the verdict of a point estimate)."""
-    return Estimate(statistics.fmean(values), n=len(values))
+def point_estimate(values: Sequence[float]) -> Interval:
+    """The mean, without an interval (a point verdict)."""
+    return Interval(statistics.fmean(values), n=len(values))
 
 
 @dataclass(frozen=True)
 class Seed:
-    """One seed's measurements: its label and the lookup of its values."""
+    """One seed's measurements: its label, the lookup of its values and, where the test examples were
+    resampled, the lookup of each value's resampled values (``None`` when a value was not resampled)."""
 
     label: str
     lookup: Lookup
+    draws: Draws | None = None
 
 
 @dataclass(frozen=True)
 class Decision:
-    """A comparison or a whole expression decided: its status, the estimate of its measured side
-    (top-level comparisons only), each seed's measured value, and the seeds that lacked one."""
+    """A comparison or a whole expression decided: its status, the interval of its measured side
+    (comparisons only), each seed's measured value, and the seeds that lacked one."""
 
     status: str
-    estimate: Estimate | None = None
+    estimate: Interval | None = None
     per_seed: tuple[float | None, ...] = ()
     missing: tuple[str, ...] = ()
-
-
-def decide(op: str, estimate: Estimate, value: float) -> str:
-    """PASS / FAIL / INCONCLUSIVE of ``measured op value`` given the measured side's estimate."""
-    if not estimate.has_interval or op == "==":
-        return PASS if compare(op, estimate.value, value) else FAIL
-    low_passes, high_passes = compare(op, estimate.low, value), compare(op, estimate.high, value)  # type: ignore[arg-type]
-    if low_passes and high_passes:
-        return PASS
-    if not low_passes and not high_passes:
-        return FAIL
-    return INCONCLUSIVE
 
 
 class ExpressionJudge:
     """Judges one parsed expression over ``seeds`` (for one split of a split set, or none)."""
 
-    def __init__(self, expr: Expr, seeds: Sequence[Seed], arms: frozenset[str], estimator: Estimator, split: str | None = None):
-        self.expr, self.seeds, self.estimator = expr, list(seeds), estimator
+    def __init__(self, expr: Expr, seeds: Sequence[Seed], arms: frozenset[str], estimator: Estimator,
+                 split: str | None = None, confidence: float = 0.95):
+        self.expr, self.seeds, self.estimator, self.confidence = expr, list(seeds), estimator, confidence
+        self.arms, self.split = arms, split
         self.calculators = [Calculator(seed.lookup, arms, split) for seed in seeds]
 
     def judge(self) -> Decision:
@@ -92,7 +77,7 @@ class ExpressionJudge:
 
     def _node(self, node: Node) -> Decision:
         if isinstance(node, Compare):
-            return self._comparison(node)
+            return self.comparison(node)
         if isinstance(node, Not):
             inner = self._node(node.operand)
             return Decision({PASS: FAIL, FAIL: PASS}.get(inner.status, inner.status), missing=inner.missing)
@@ -101,22 +86,47 @@ class ExpressionJudge:
             return Decision(_combine(node.op, left.status, right.status), missing=left.missing + right.missing)
         raise TypeError(f"not a boolean node: {node!r}")
 
-    def _comparison(self, node: Compare) -> Decision:
+    def comparison(self, node: Compare) -> Decision:
+        """The comparison ``node`` decided on the interval of its measured side."""
         target = Target.of(self.expr, node)
         assert target is not None
-        values = tuple(self._measure(calculator, target.measured) for calculator in self.calculators)
+        values = tuple(_measure(calculator, target.measured) for calculator in self.calculators)
         missing = tuple(seed.label for seed, value in zip(self.seeds, values) if value is None)
         if missing or target.value is None or not values:
             return Decision(MISSING, per_seed=values, missing=missing)
-        estimate = self.estimator([v for v in values if v is not None])
-        return Decision(decide(target.op, estimate, target.value), estimate, values)
+        present = [v for v in values if v is not None]
+        estimate = self._resampled(target.measured, present[0]) if len(present) == 1 else None
+        estimate = estimate or self.estimator(present)
+        return Decision(decide(estimate, target.op, target.value), estimate, values)
 
-    @staticmethod
-    def _measure(calculator: Calculator, node: Node) -> float | None:
-        try:
-            return calculator.number(node)
-        except Missing:
+    def _resampled(self, node: Node, value: float) -> Interval | None:
+        """A single seed's interval from its test resamples, when every value ``node`` reads has them."""
+        seed = self.seeds[0]
+        if seed.draws is None:
             return None
+        refs = [ref.bind(self.arms, self.split) for ref in _references(node)]
+        drawn = {ref: seed.draws(ref) for ref in refs}
+        if not refs or any(values is None for values in drawn.values()):
+            return None
+        count = min(len(values) for values in drawn.values())  # type: ignore[arg-type]
+        resampled = [_measure(Calculator(_draw(drawn, b), self.arms, self.split), node) for b in range(count)]
+        finite = [float("nan") if v is None else v for v in resampled]
+        return percentile_interval(finite, value, 1, self.confidence, kind=TEST_RESAMPLING)
+
+
+def _references(node: Node) -> list[Ref]:
+    return [n for n in walk(node) if isinstance(n, Ref)]
+
+
+def _draw(drawn: dict[BoundRef, Any], b: int) -> Lookup:
+    return lambda ref: drawn[ref][b] if ref in drawn else None
+
+
+def _measure(calculator: Calculator, node: Node) -> float | None:
+    try:
+        return calculator.number(node)
+    except Missing:
+        return None
 
 
 def _combine(op: str, left: str, right: str) -> str:

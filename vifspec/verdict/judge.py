@@ -9,167 +9,51 @@ when one fails or a seed's run diverged, collapsed or crashed, INCONCLUSIVE othe
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field, fields
+import statistics
 from typing import Any, Mapping
 
 from vifspec.errors import SpecError, did_you_mean
 from vifspec.expr import ExprError, Target, parse
 from vifspec.expr.ast import Arith, Ref, walk
 from vifspec.facts import facts_of
-from vifspec.verdict.criterion import (
-    FAIL, INCONCLUSIVE, MISSING, PASS, Decision, Estimator, ExpressionJudge, mean_estimate, split_set_status,
-)
+from vifspec.spec.schema import VerdictSettings
+from vifspec.verdict.criterion import Decision, Estimator, ExpressionJudge, point_estimate, split_set_status
+from vifspec.verdict.decision import seeds_needed
 from vifspec.verdict.results import Results
+from vifspec.verdict.stats import SEEDS, Interval, seed_interval
+from vifspec.verdict.status import FAIL, FAILED, INCONCLUSIVE, MISSING, PASS, PASSED, VERDICT_INCONCLUSIVE
+from vifspec.verdict.types import CriterionResult, GateResult, SeedResult, SplitRow, Verdict
 
-PASSED, FAILED = "PASSED", "FAILED"
-VERDICT_INCONCLUSIVE = "INCONCLUSIVE"
-
-
-def _finite(value: float | None) -> float | None:
-    """JSON has no NaN: non-finite values are written as ``None``."""
-    return value if value is not None and math.isfinite(value) else None
+BOOTSTRAP_RESAMPLES = 10_000
 
 
-@dataclass
-class SplitRow:
-    """One split of a split-set criterion: its aggregate, interval and status."""
+def estimator_for(settings: VerdictSettings) -> Estimator:
+    """Per-seed values -> their aggregate and interval as ``[verdict]`` declares (one value: no interval)."""
 
-    split: str
-    achieved: float | None
-    status: str
-    low: float | None = None
-    high: float | None = None
+    def estimate(values: Any) -> Interval:
+        if len(values) < 2:
+            return Interval.point(values[0], 1, "one seed: no interval over seeds", settings.aggregate, settings.confidence)
+        return seed_interval(values, settings.confidence, settings.aggregate, settings.method, settings.bootstrap,
+                             BOOTSTRAP_RESAMPLES, seed=0)
 
-
-@dataclass
-class SeedResult:
-    """One seed's own judgement of a criterion (shown beside the verdict over seeds)."""
-
-    seed: str
-    achieved: float | None
-    status: str
-
-
-@dataclass
-class CriterionResult:
-    """One criterion judged over ``n`` seeds: ``status`` PASS, FAIL, INCONCLUSIVE, MISSING or MIXED.
-
-    ``achieved`` is the aggregate of the measured side of a top-level comparison with a constant
-    target (``target`` as written, ``">0.10"``), ``low``/``high`` its interval and ``uncertainty``
-    which uncertainty that is (``"seeds"``, ``"test resampling"``, ``"none"``); ``gap`` says how far
-    it is from the target; ``rows`` hold a split set's splits; ``seeds`` each seed's own judgement
-    (when there are several); ``note`` why it is MISSING or failed regardless of its values.
-    """
-
-    name: str
-    expression: str
-    status: str
-    target: str | None = None
-    achieved: float | None = None
-    gap: str | None = None
-    rows: list[SplitRow] = field(default_factory=list)
-    low: float | None = None
-    high: float | None = None
-    n: int = 1
-    uncertainty: str = "none"
-    seeds: list[SeedResult] = field(default_factory=list)
-    note: str | None = None
-    unit: str = "number"
-    target_value: float | None = None
-
-    @property
-    def met(self) -> bool:
-        return self.status == PASS
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key in ("achieved", "low", "high"):
-            data[key] = _finite(data[key])
-        data["rows"] = [{**r, "achieved": _finite(r["achieved"])} for r in data["rows"]]
-        data["seeds"] = [{**s, "achieved": _finite(s["achieved"])} for s in data["seeds"]]
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CriterionResult:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["rows"] = [SplitRow(**r) for r in data.get("rows") or []]
-        values["seeds"] = [SeedResult(**s) for s in data.get("seeds") or []]
-        return cls(**values)
-
-
-@dataclass
-class GateResult:
-    """One gate: ``passed`` of its ``total`` criteria PASS; ``require`` is "all" or a count."""
-
-    name: str
-    require: str | int
-    criteria: list[str]
-    passed: int
-    total: int
-    status: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> GateResult:
-        return cls(data["name"], data["require"], list(data["criteria"]), data["passed"], data["total"], data["status"])
-
-
-@dataclass
-class Verdict:
-    """The judgement of an experiment (or one seed of it): ``met``/``total`` count PASS criteria.
-
-    ``gates`` lists the declared gates only (empty when every criterion is an implicit gate);
-    ``reason`` says why it failed regardless of its criteria ("seed 2 diverged: ...").
-    """
-
-    status: str
-    criteria: list[CriterionResult]
-    gates: list[GateResult]
-    met: int
-    total: int
-    reason: str | None = None
-
-    @property
-    def passed(self) -> bool:
-        return self.status == PASSED
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "criteria": [c.to_dict() for c in self.criteria],
-            "gates": [g.to_dict() for g in self.gates],
-            "met": self.met,
-            "total": self.total,
-            "reason": self.reason,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Verdict:
-        return cls(
-            data["status"],
-            [CriterionResult.from_dict(c) for c in data.get("criteria", [])],
-            [GateResult.from_dict(g) for g in data.get("gates", [])],
-            data["met"], data["total"], data.get("reason"),
-        )
+    return estimate
 
 
 def judge_results(
     criteria: Mapping[str, str],
     gates: Mapping[str, Mapping[str, Any]],
     results: Results,
-    estimator: Estimator = mean_estimate,
+    settings: VerdictSettings | Mapping[str, Any] | None = None,
 ) -> Verdict:
-    """Judge ``results`` against ``criteria`` (name -> expression) and ``gates``.
+    """Judge ``results`` against ``criteria`` (name -> expression) and ``gates`` as ``settings``
+    (``[verdict]``: confidence, aggregate, interval method) declare.
 
     Raises :class:`ExprError` (a ``SpecError``) for a bad expression and :class:`SpecError` for a
     gate naming an unknown criterion.
     """
+    settings = settings if isinstance(settings, VerdictSettings) else VerdictSettings.model_validate(settings or {})
     failures = results.failures()
-    judged = [judge_criterion(name, text, results, estimator, failures) for name, text in criteria.items()]
+    judged = [judge_criterion(name, text, results, settings, failures) for name, text in criteria.items()]
     by_name = {result.name: result for result in judged}
     gate_results = [judge_gate(name, gate, by_name) for name, gate in gates.items()]
     statuses = [g.status for g in gate_results] if gates else [_as_gate(c.status) for c in judged]
@@ -186,14 +70,17 @@ def _as_gate(status: str) -> str:
     return status if status in (PASS, INCONCLUSIVE) else FAIL
 
 
-def judge_criterion(name: str, expression: str, results: Results, estimator: Estimator = mean_estimate,
+def judge_criterion(name: str, expression: str, results: Results, settings: VerdictSettings | None = None,
                     failures: Mapping[str, str] | None = None) -> CriterionResult:
     """Parse and judge one criterion over every seed of ``results``; errors name the criterion."""
+    settings = settings or VerdictSettings()
+    estimator = estimator_for(settings)
     try:
         expr = parse(expression)
         seeds = results.seeds()
-        splits = expr.splits or (None,)
-        decisions = [ExpressionJudge(expr, seeds, results.arm_names, estimator, split).judge() for split in splits]
+        judges = [ExpressionJudge(expr, seeds, results.arm_names, estimator, split, settings.confidence)
+                  for split in expr.splits or (None,)]
+        decisions = [judge.judge() for judge in judges]
     except ExprError as exc:
         raise ExprError(f"criterion '{name}': {exc.message}", exc.col) from None
     target = Target.of(expr)
@@ -203,8 +90,8 @@ def judge_criterion(name: str, expression: str, results: Results, estimator: Est
     if expr.splits:
         result.rows = [_row(split, d) for split, d in zip(expr.splits, decisions)]
         result.status = split_set_status([r.status for r in result.rows])
-    elif target is not None and target.text is not None:
-        _fill_estimate(result, decisions[0], target)
+    elif target is not None:
+        _fill_estimate(result, decisions[0], target, settings)
     if len(seeds) > 1 and not expr.splits:
         result.seeds = [_seed_result(expr, seed, results, target) for seed in seeds]
     _apply_failures(result, decisions, failures or {})
@@ -217,18 +104,21 @@ def _row(split: str, decision: Decision) -> SplitRow:
                     estimate.low if estimate else None, estimate.high if estimate else None)
 
 
-def _fill_estimate(result: CriterionResult, decision: Decision, target: Target) -> None:
+def _fill_estimate(result: CriterionResult, decision: Decision, target: Target, settings: VerdictSettings) -> None:
     estimate = decision.estimate
     if estimate is None:
         return
-    result.achieved, result.low, result.high, result.uncertainty = estimate.value, estimate.low, estimate.high, estimate.kind
+    result.achieved, result.interval = estimate.value, estimate
     if result.status != PASS:
         result.gap = target.gap(estimate.value)
+    values = [v for v in decision.per_seed if v is not None]
+    if result.status == INCONCLUSIVE and estimate.kind == SEEDS and len(values) > 1 and target.value is not None:
+        result.seeds_needed = seeds_needed(statistics.stdev(values), estimate.value - target.value, settings.confidence)
 
 
 def _seed_result(expr: Any, seed: Any, results: Results, target: Target | None) -> SeedResult:
-    decision = ExpressionJudge(expr, [seed], results.arm_names, mean_estimate).judge()
-    achieved = decision.estimate.value if decision.estimate and target is not None and target.text is not None else None
+    decision = ExpressionJudge(expr, [seed], results.arm_names, point_estimate).judge()
+    achieved = decision.estimate.value if decision.estimate and target is not None else None
     return SeedResult(seed.label, achieved, decision.status)
 
 
@@ -265,9 +155,7 @@ def judge_gate(name: str, gate: Mapping[str, Any], criteria: Mapping[str, Criter
     unknown = [n for n in names if n not in criteria]
     if unknown:
         raise SpecError(f"gate '{name}' names unknown criterion '{unknown[0]}'{did_you_mean(unknown[0], criteria)}")
-    require = gate.get("require", "all")
-    if require != "all" and (isinstance(require, bool) or not isinstance(require, int) or require < 1):
-        raise SpecError(f"gate '{name}': require must be \"all\" or a positive integer, got {require!r}")
+    require = gate.get("require", "all")  # validated by the schema (vifspec.spec.schema.Gate)
     needed = len(names) if require == "all" else require
     passed = sum(criteria[n].met for n in names)
     possible = passed + sum(criteria[n].status == INCONCLUSIVE for n in names)
@@ -277,5 +165,5 @@ def judge_gate(name: str, gate: Mapping[str, Any], criteria: Mapping[str, Criter
 
 __all__ = [
     "FAILED", "MISSING", "PASSED", "VERDICT_INCONCLUSIVE", "CriterionResult", "GateResult", "SeedResult", "SplitRow",
-    "Verdict", "judge_criterion", "judge_gate", "judge_results",
+    "Verdict", "estimator_for", "judge_criterion", "judge_gate", "judge_results",
 ]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from vifspec.errors import SpecError
-from vifspec.expr import BoundRef
+from vifspec.expr import BoundRef, names_a_run
 from vifspec.facts import MetricFacts
 from vifspec.records.record import FAILED_STATUSES, RunRecord
 from vifspec.verdict.criterion import Seed
@@ -66,6 +66,8 @@ class Results:
                 sample = _pick(self.own, label)
             elif ref.source == "baseline":
                 sample = _pick(self.baseline, label, single_serves_all=True)
+            elif ref.source == "trivial":
+                sample = _pick(self.trivial.get(ref.arm or "", []), label)
             else:
                 sample = _pick(self.arms.get(ref.arm or "", []), label)
             return sample.value(ref.split, ref.metric) if sample else None
@@ -134,49 +136,67 @@ def current_records(records: Sequence[RunRecord]) -> list[RunRecord]:
     """The latest record of each (variant, arm, seed): a folder left by an earlier layout is not judged twice."""
     latest: dict[tuple[Any, ...], RunRecord] = {}
     for record in records:
-        key = (record.experiment.id, record.variant, record.arm, record.seed)
+        key = (record.experiment.id, record.variant, record.arm, record.run_label)
         if key not in latest or record.started_at >= latest[key].started_at:
             latest[key] = record
     return list(latest.values())
 
 
 def group_records(records: Iterable[RunRecord]) -> list[list[RunRecord]]:
-    """Records grouped into what one verdict is about: one variant's seeds, or every arm of an
-    arms experiment (all seeds), in first-seen order."""
+    """Records grouped into what one verdict is about: one variant's seeds, or every arm of an arms
+    experiment (all seeds), in first-seen order; and, when a spec's criteria compare variants by id,
+    every variant of the experiment together (the cross-variant verdict)."""
+    records = list(records)
     groups: dict[tuple[str, ...], list[RunRecord]] = {}
     for record in records:
         key = (record.experiment.id, "") if record.arm else (record.experiment.id, record.variant)
         groups.setdefault(key, []).append(record)
+    for experiment in dict.fromkeys(r.experiment.id for r in records if not r.arm and compares_runs(r)):
+        groups[(experiment, "", "variants")] = [r for r in records if r.experiment.id == experiment and not r.arm]
     return list(groups.values())
+
+
+def group_label(records: Sequence[RunRecord]) -> str:
+    """``main``, ``arms ar_only, infonce_ar`` or ``variants a, b, c compared``: what a group's verdict is about."""
+    if any(r.arm for r in records):
+        return "arms " + ", ".join(sorted({r.arm for r in records if r.arm}))
+    variants = list(dict.fromkeys(r.variant for r in records))
+    return variants[0] if len(variants) == 1 else f"variants {', '.join(variants)} compared"
+
+
+def is_experiment_group(records: Sequence[RunRecord]) -> bool:
+    """A group judged across the experiment's named runs (arms, or variants compared by id)."""
+    return any(r.arm for r in records) or len({r.variant for r in records}) > 1
+
+
+def compares_runs(record: RunRecord) -> bool:
+    """Whether any of the record's criteria names another run (an arm or a variant) of its experiment."""
+    return any(names_a_run(text, record.runs) for text in record.criteria.values())
 
 
 def results_from_records(records: Sequence[RunRecord]) -> Results:
     """The verdict's inputs from the records of one group (see :func:`group_records`)."""
-    ordered = sorted(records, key=lambda r: (r.arm or "", r.seed))
-    arms: dict[str, list[Sample]] = {}
-    for record in ordered:
-        if record.arm:
-            arms.setdefault(record.arm, []).append(_sample(record, f"{record.arm}:"))
+    ordered = sorted(records, key=lambda r: (r.arm or "", r.variant, r.seed))
+    experiment = is_experiment_group(ordered)
+    named: dict[str, list[Sample]] = {}
+    for record in ordered if experiment else ():
+        name = record.arm or record.variant
+        named.setdefault(name, []).append(_sample(record, f"{name}:"))
     facts: dict[str, MetricFacts] = {}
     for record in ordered:
         facts.update(record.metric_facts())
     return Results(
-        own=[_sample(r) for r in ordered if not r.arm],
-        arms=arms,
-        baseline=_baseline_samples(ordered, arms),
+        own=[] if experiment else [_sample(r) for r in ordered],
+        arms=named,
+        baseline=_baseline_samples(ordered, named),
         trivial=_trivial_samples(ordered),
         facts=facts,
-        arm_names=frozenset(arms) | _declared_arms(ordered),
+        arm_names=frozenset(named) | frozenset(n for r in ordered for n in r.runs),
     )
 
 
 def _sample(record: RunRecord, who: str = "") -> Sample:
-    return Sample(str(record.seed), record.metrics, record.status, record.stop_reason, who)
-
-
-def _declared_arms(records: Sequence[RunRecord]) -> frozenset[str]:
-    spec = (records[0].plan.get("spec") or {}) if records else {}
-    return frozenset(spec.get("arms") or ())
+    return Sample(record.run_label, record.metrics, record.status, record.stop_reason, who)
 
 
 def _baseline_samples(records: Sequence[RunRecord], arms: Mapping[str, list[Sample]]) -> list[Sample]:
@@ -184,16 +204,17 @@ def _baseline_samples(records: Sequence[RunRecord], arms: Mapping[str, list[Samp
     arm = next((ref.arm for _, ref in refs if ref.arm), None)
     if arm is not None:
         return list(arms.get(arm, []))
-    samples = {str(r.seed): Sample(str(r.seed), ref.metrics) for r, ref in refs}
+    samples = {r.run_label: Sample(r.run_label, ref.metrics) for r, ref in refs}
     return list(samples.values())
 
 
 def _trivial_samples(records: Sequence[RunRecord]) -> dict[str, list[Sample]]:
-    out: dict[str, list[Sample]] = {}
+    """Each trivial model's metrics per seed (the first record of a seed; trivial models do not train)."""
+    out: dict[str, dict[str, Sample]] = {}
     for record in records:
         for name, metrics in record.trivial.items():
-            out.setdefault(name, []).append(Sample(str(record.seed), metrics))
-    return out
+            out.setdefault(name, {}).setdefault(record.run_label, Sample(record.run_label, metrics))
+    return {name: list(samples.values()) for name, samples in out.items()}
 
 
 # ----------------------------------------------------------------------------------- results file
@@ -205,16 +226,16 @@ def results_from_file(data: Any, arm_names: Iterable[str] = (), baseline_arm: st
     problems = validate_results(data)
     if problems:
         raise SpecError(problems)
-    arms = {name: _samples(block, f"{name}:") for name, block in (data.get("arms") or {}).items()}
-    baseline = _samples(data["baseline"]) if data.get("baseline") is not None else []
+    arms = {name: _samples(_split_table(block), f"{name}:") for name, block in (data.get("arms") or {}).items()}
+    baseline = _samples(_split_table(data["baseline"])) if data.get("baseline") is not None else []
     if not baseline and baseline_arm in arms:
         baseline = arms[baseline_arm]  # the baseline is one of the arms
     own = _samples(data["metrics"]) if data.get("metrics") is not None else []
     return Results(own=own, arms=arms, baseline=baseline, arm_names=frozenset(arm_names) | frozenset(arms))
 
 
-def _samples(block: Any, who: str = "") -> list[Sample]:
-    table = _split_table(block)
+def _samples(table: Any, who: str = "") -> list[Sample]:
+    """One sample per position of the table's lists (a scalar holds for every position)."""
     lengths = [len(v) for values in table.values() for v in values.values() if isinstance(v, list)]
     n = max(lengths, default=1)
     return [

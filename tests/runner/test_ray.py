@@ -1,0 +1,76 @@
+"""Sweeps on a 2-worker local Ray cluster: the records a sequential run writes; a lost worker is a crashed plan."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from mlp_fixture import MLP_SPEC, sweep_spec
+from vifspec.cli import main
+from vifspec.records import find_records, read_record
+from vifspec.runner import RunOptions, run_spec
+
+try:
+    import ray
+except ImportError:  # the extra is not installed: only the install hint is tested
+    ray = None
+needs_ray = pytest.mark.skipif(ray is None, reason="needs the ray extra: pip install 'vifspec[ray]'")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """One local cluster of 2 CPUs for the module (vifspec joins it instead of starting its own)."""
+    os.environ["VIFSPEC_TEST_DRIVER_PID"] = str(os.getpid())
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
+    yield
+    ray.shutdown()
+
+
+def _records(out):
+    return {(r.variant, r.seed): r for r in (read_record(p) for p in find_records(out))}
+
+
+@needs_ray
+def test_a_sweep_on_two_workers_writes_the_records_of_a_sequential_run(cluster, write_spec, tmp_path):
+    spec = write_spec(sweep_spec(seeds="[0, 1]", epochs=2).replace("checkpoint = false", "checkpoint = true"))
+    on_ray = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "ray"), "--workers", "2"])
+    alone = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "seq")])
+    assert on_ray.exit_code == alone.exit_code and on_ray.exit_code in (0, 1, 4), on_ray.output
+    assert on_ray.stdout.splitlines()[:-1] == alone.stdout.splitlines()[:-1]  # the same verdict lines
+    ray_records, seq_records = _records(tmp_path / "ray"), _records(tmp_path / "seq")
+    assert ray_records.keys() == seq_records.keys() and len(ray_records) == 6
+    for key, record in ray_records.items():
+        reference = seq_records[key]
+        assert (record.status, record.epochs, record.plan_hash) == (reference.status, reference.epochs, reference.plan_hash)
+        for split, values in record.metrics.items():
+            assert values == pytest.approx(reference.metrics[split], abs=1e-5)
+    shipped = sorted(p.relative_to(tmp_path / "ray") for p in (tmp_path / "ray").rglob("checkpoint.pt"))
+    assert shipped == sorted(p.relative_to(tmp_path / "seq") for p in (tmp_path / "seq").rglob("checkpoint.pt")) and len(shipped) == 6
+    assert (tmp_path / "ray" / "mlp-seeds" / "REPORT.md").exists()
+
+
+@needs_ray
+def test_a_task_whose_worker_dies_is_retried_then_recorded_as_crashed(cluster, write_spec, tmp_path):
+    spec = write_spec(MLP_SPEC.replace("seeds = [0, 1, 2]", "seeds = [0]").replace("epochs = 6", "epochs = 2") + """
+[sweep]
+case = [
+  { label = "ok" },
+  { label = "dies", "model.name" = "mlp_fixture:DiesInWorker", "model.params" = {}, "loss.spread.inputs" = { beta = "net.bias" } },
+]
+""")
+    summary = run_spec(str(spec), RunOptions(out=str(tmp_path / "runs"), workers=2, retries=1, progress=False), say=lambda _: None)
+    records = _records(tmp_path / "runs")
+    assert records[("case=ok", 0)].finished
+    lost = records[("case=dies", 0)]
+    assert lost.status == "crashed" and "its Ray task failed after 1 retries" in lost.stop_reason
+    assert summary.crashed == [f"case=dies (seed 0) crashed: {lost.stop_reason}; record: {tmp_path / 'runs' / 'mlp-seeds' / 'case=dies' / 'record.json'}"]
+
+
+def test_workers_without_the_ray_extra_exit_2_with_the_install_hint(write_spec, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray fails as without the extra
+    result = CliRunner().invoke(main, ["run", str(write_spec(MLP_SPEC)), "--workers", "2"])
+    assert result.exit_code == 2
+    assert "pip install 'vifspec[ray]'" in result.output

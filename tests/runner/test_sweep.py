@@ -1,0 +1,104 @@
+"""A sweep goes on past a crash, resumes after kill -9, and two runs into one --out never train a plan twice."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from mlp_fixture import MLP_SPEC, sweep_spec
+from vifspec.cli import main
+from vifspec.records import find_records, read_record
+from vifspec.records.claims import CLAIM_FILE
+
+TESTS = Path(__file__).resolve().parents[1]
+CRASHING = MLP_SPEC.replace("seeds = [0, 1, 2]", "seeds = [0]").replace("epochs = 6", "epochs = 2") + """
+[sweep]
+case = [
+  { label = "h8", "model.params.hidden" = [8] },
+  { label = "boom", "loss.spread.fn" = "plugin_fixtures:boom_loss", "loss.spread.inputs" = { x = "logits" } },
+  { label = "h16", "model.params.hidden" = [16] },
+  { label = "h24", "model.params.hidden" = [24] },
+]
+"""
+
+
+def _trained(stderr: str) -> list[str]:
+    """The plans a run trained, from its ``run`` lines: 'variant seed s'."""
+    found = []
+    for line in stderr.splitlines():
+        match = re.match(r"run  (\S+) seeds? ([\d,]+)", line)
+        if match:
+            found += [f"{match[1]} seed {s}" for s in match[2].split(",")]
+    return found
+
+
+def _vifspec(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen([sys.executable, "-m", "vifspec", "run", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+
+
+def _all_finished(out: Path, count: int) -> None:
+    records = [read_record(p) for p in find_records(out)]
+    assert len(records) == count and all(r.finished for r in records), [(r.variant, r.seed, r.status) for r in records]
+    assert not list(out.rglob(CLAIM_FILE))
+
+
+def test_a_crashing_variant_is_recorded_the_others_run_and_a_rerun_retries_it(write_spec, tmp_path):
+    spec = write_spec(CRASHING)
+    out = tmp_path / "runs"
+    first = CliRunner().invoke(main, ["run", str(spec), "--out", str(out)])
+    assert first.exit_code == 3, first.output
+    assert "crashed: case=boom (seed 0) crashed: RuntimeError: boom inside the loss" in first.output
+    statuses = {r.variant: r.status for r in (read_record(p) for p in find_records(out))}
+    assert statuses.pop("case=boom") == "crashed" and set(statuses.values()) <= {"completed", "early_stopped"} and len(statuses) == 3
+    again = CliRunner().invoke(main, ["run", str(spec), "--out", str(out)])
+    assert again.exit_code == 3
+    assert _trained(again.output) == ["case=boom seed 0"]  # the finished plans are skipped, the crashed one retried
+    assert again.output.count("skip ") == 3
+
+
+def test_two_runs_into_one_out_train_each_plan_once(write_spec, tmp_path):
+    spec = write_spec(sweep_spec(seeds="[0, 1]", epochs=3))
+    out = tmp_path / "runs"
+    runs = [_vifspec(str(spec), "--out", str(out)) for _ in range(2)]
+    results = [run.communicate(timeout=600) for run in runs]
+    assert runs[0].returncode == runs[1].returncode and runs[0].returncode in (0, 1, 4), results
+    trained = [_trained(stderr) for _, stderr in results]
+    assert not set(trained[0]) & set(trained[1]), trained
+    assert sorted(trained[0] + trained[1]) == sorted(f"hidden=_{h}_ seed {s}" for h in ("8", "16", "24") for s in (0, 1))
+    assert results[0][0] == results[1][0]  # the same verdicts, whoever trained what
+    _all_finished(out, 6)
+
+
+def test_kill_9_of_the_driver_then_a_rerun_resumes(write_spec, tmp_path):
+    spec = write_spec(sweep_spec(epochs=3))
+    out = tmp_path / "runs"
+    driver = _vifspec(str(spec), "--out", str(out))
+    deadline = time.monotonic() + 300
+    while not any(read_record(p).finished for p in find_records(out) if _readable(p)):
+        assert driver.poll() is None and time.monotonic() < deadline, "the run ended before it could be killed"
+        time.sleep(0.1)
+    driver.send_signal(signal.SIGKILL)
+    driver.communicate()
+    finished = {read_record(p).variant for p in find_records(out) if _readable(p) and read_record(p).finished}
+    rerun = CliRunner().invoke(main, ["run", str(spec), "--out", str(out)])
+    assert rerun.exit_code in (0, 1, 4), rerun.output  # a verdict, no crash
+    assert {line.split()[1] for line in rerun.output.splitlines() if line.startswith("skip ")} == finished
+    assert not set(_trained(rerun.output)) & {f"{v} seed 0" for v in finished}
+    _all_finished(out, 3)
+
+
+def _readable(path: Path) -> bool:
+    try:
+        read_record(path)
+    except Exception:  # noqa: BLE001 - only whole records count
+        return False
+    return True

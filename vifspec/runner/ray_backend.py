@@ -1,0 +1,124 @@
+"""The Ray backend: each unit (a plan, or a variant's seeds trained together) is one Ray task.
+
+``vifspec run SPEC --workers N`` starts a local Ray cluster with room for N tasks at once;
+``--ray-address ADDR`` joins a running cluster (``ray start --head`` on one machine, ``ray start
+--address ...`` on the others). A task reserves ``[train] resources`` (cpus, gpus) and runs torch
+on that many threads. It trains into a temporary folder on its worker and returns each plan's record
+and the files of its folder (the checkpoint) to the driver, which writes them under ``--out``
+(atomically, the record last): no filesystem is shared. A task whose worker dies (killed, out of
+memory) is retried ``retries`` times by Ray, then its plans are recorded as crashed; the other tasks
+go on. Workers need vifspec, and the data files the spec names at the same paths; on a local
+cluster they also see the driver's working directory and import path.
+
+Ray is an optional extra (``pip install 'vifspec[ray]'``), imported only here.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Sequence
+
+from vifspec.compiler.plan import Plan
+from vifspec.errors import SpecError
+from vifspec.runner.units import Job, Outcome, Unit, execute
+
+INSTALL_HINT = "pip install 'vifspec[ray]'"
+
+
+def import_ray() -> Any:
+    """The ``ray`` module, or a :class:`SpecError` (exit 2) with the install hint."""
+    try:
+        import ray
+    except ImportError:
+        raise SpecError(f"--workers and --ray-address need Ray, an optional extra: {INSTALL_HINT}") from None
+    return ray
+
+
+class RayBackend:
+    """Units as Ray tasks; at most as many in flight as the cluster can run at once."""
+
+    def __init__(self, workers: int | None, address: str | None, plans: Sequence[Plan], retries: int) -> None:
+        self.ray = import_ray()
+        cpus = max((p.spec.train.resources.cpus for p in plans), default=1.0)
+        self.owned = not self.ray.is_initialized()
+        if self.owned and address:
+            self.ray.init(address=address, logging_level=logging.WARNING)
+        elif self.owned:
+            self.ray.init(num_cpus=max(1, math.ceil(workers * cpus)), include_dashboard=False, logging_level=logging.WARNING)
+        self.slots = workers or max(1, int(self.ray.cluster_resources().get("CPU", 1) // cpus))
+        self.retries = retries
+        self.remote = self.ray.remote(_task)
+        self.in_flight: dict[Any, Unit] = {}
+
+    @property
+    def has_room(self) -> bool:
+        return len(self.in_flight) < self.slots
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.in_flight)
+
+    def submit(self, unit: Unit, job: Job) -> None:
+        resources = unit.plans[0].spec.train.resources
+        task = self.remote.options(num_cpus=resources.cpus, num_gpus=resources.gpus, max_retries=self.retries)
+        ref = task.remote(unit, replace(job, progress=_resolved(job.progress)), _driver_context())
+        self.in_flight[ref] = unit
+
+    def finished(self) -> list[tuple[Unit, list[Outcome]]]:
+        """The units whose tasks ended (waits for at least one); a lost task's plans come back without a record."""
+        ready, _ = self.ray.wait(list(self.in_flight), num_returns=1)
+        done = []
+        for ref in ready:
+            unit = self.in_flight.pop(ref)
+            try:
+                outcomes = self.ray.get(ref)
+            except self.ray.exceptions.RayError as exc:
+                reason = f"its Ray task failed after {self.retries} retries: {_first_line(exc)}"
+                outcomes = [Outcome(plan, None, lost=reason) for plan in unit.plans]
+            done.append((unit, outcomes))
+        return done
+
+    def close(self) -> None:
+        for ref in self.in_flight:
+            self.ray.cancel(ref, force=True)
+        self.in_flight.clear()
+        if self.owned:
+            self.ray.shutdown()
+
+
+def _task(unit: Unit, job: Job, context: dict[str, Any]) -> list[Outcome]:
+    """On a worker: train the unit into a temporary folder; return its outcomes with their folders' files."""
+    import torch
+
+    for path in context["sys_path"]:
+        if path not in sys.path and os.path.isdir(path):
+            sys.path.append(path)
+    if os.path.isdir(context["cwd"]):
+        os.chdir(context["cwd"])
+    torch.set_num_threads(max(1, int(unit.plans[0].spec.train.resources.cpus)))
+    with tempfile.TemporaryDirectory(prefix="vifspec-task-") as tmp:
+        outcomes = execute(unit, replace(job, out=tmp))
+        for outcome in outcomes:
+            folder = outcome.plan.run_dir(tmp)
+            outcome.files = {f.name: f.read_bytes() for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")}
+    return outcomes
+
+
+def _driver_context() -> dict[str, Any]:
+    return {"cwd": os.getcwd(), "sys_path": [p for p in sys.path if p and Path(p).is_dir()]}
+
+
+def _resolved(progress: bool | None) -> bool:
+    """A worker's stderr is never a terminal: decide here, as the one-process run would."""
+    return sys.stderr.isatty() if progress is None else progress
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return next((line for line in reversed(text) if line.strip()), type(exc).__name__)[:300]
