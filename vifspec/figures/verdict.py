@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 from vifspec.figures.canvas import STATUS_COLOURS, colour, new_figure, unit_axis
 from vifspec.report.markdown import is_number
-from vifspec.report.units import fmt_value
+from vifspec.report.units import fmt_interval, fmt_value
 from vifspec.report.verdict_view import target_text
 from vifspec.verdict import CriterionResult, Verdict
 
@@ -49,7 +49,7 @@ def _panel(axis: Any, criterion: CriterionResult) -> None:
     axis.set_yticks([])
     axis.grid(axis="y", visible=False)
     unit_axis(axis, criterion.unit, which="x")
-    achieved = fmt_value(criterion.achieved, criterion.unit)
+    achieved = " ".join(filter(None, [fmt_value(criterion.achieved, criterion.unit), fmt_interval(criterion.low, criterion.high, criterion.unit)]))
     axis.set_title(f"{criterion.name}: {criterion.status} (mean {achieved}, n = {len(seeds)})", color=status_colour, loc="left")
     axis.legend(loc="upper left", bbox_to_anchor=(1.0, 1.05), frameon=False, fontsize=7)
 
