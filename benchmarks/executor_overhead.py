@@ -5,16 +5,18 @@ five-term loss mix, batch size, optimizer and per-epoch validation metrics and l
 process (A B A B ...) so machine load hits both alike; the script prints the median seconds per epoch
 of each and their ratio (budget: vifspec / hand-written <= 1.03).
 
-    .venv/bin/python benchmarks/executor_overhead.py [--epochs 8] [--rounds 3] [--device cpu]
+    .venv/bin/python benchmarks/executor_overhead.py [--epochs 8] [--rounds 3] [--device cpu] [--watch plain|mlflow|tensorboard]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -24,6 +26,8 @@ from vifspec.losses import beta_spread, bce, skill_contrastive, variance_floor
 from vifspec.metrics import auroc, dispersion_std
 from vifspec.models.kt.gain import GainKT
 from vifspec.prepare.data import split_fields, to_device
+from vifspec.progress import PlainLines, Watchers
+from vifspec.tracking import tracker_for
 
 SPEC = Path(__file__).resolve().parents[1] / "specs" / "v3_phase1.toml"
 
@@ -39,10 +43,22 @@ def bench_spec(epochs: int, device: str) -> Path:
     return path
 
 
-def vifspec_epochs(epochs: int, device: str, out: str) -> list[float]:
+def vifspec_epochs(epochs: int, device: str, out: str, watch: str = "quiet") -> list[float]:
     (plan,) = vifspec.compile(bench_spec(epochs, device))
-    record = vifspec.run(plan, out=out, progress=False)
-    return [h["seconds"] for h in record["history"]]
+    record = vifspec.run(plan, out=out, progress=watcher(watch, out))
+    return [h.seconds for h in record.history]
+
+
+def watcher(watch: str, out: str) -> Any:
+    """What watches the epochs: nothing, plain progress lines (to a null stream), or a tracking exporter too."""
+    if watch == "quiet":
+        return False
+    display = PlainLines(open(os.devnull, "w"), every=0.0)  # a line every epoch: the most the display does
+    if watch == "plain":
+        return display
+    tracker = tracker_for(watch, out, lambda line: None)
+    tracker.experiment_started({"id": "bench"}, "bench.toml")
+    return Watchers([display, tracker])
 
 
 def hand_epochs(epochs: int, device: str) -> list[float]:
@@ -99,15 +115,17 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--watch", choices=["quiet", "plain", "mlflow", "tensorboard"], default="quiet",
+                        help="progress lines and a tracking exporter on the vifspec side (default: none)")
     args = parser.parse_args()
     ours: list[float] = []
     hand: list[float] = []
     with tempfile.TemporaryDirectory() as out:
         for _ in range(args.rounds):
             hand += hand_epochs(args.epochs, args.device)[1:]  # first epoch: warm-up
-            ours += vifspec_epochs(args.epochs, args.device, out)[1:]
+            ours += vifspec_epochs(args.epochs, args.device, out, args.watch)[1:]
     h, v = statistics.median(hand), statistics.median(ours)
-    print(f"device: {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
+    print(f"device: {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, watch {args.watch}")
     print(f"hand-written loop : {h * 1000:8.1f} ms/epoch (median of {len(hand)})")
     print(f"vifspec executor  : {v * 1000:8.1f} ms/epoch (median of {len(ours)})")
     print(f"ratio vifspec/hand: {v / h:.3f}  (budget <= 1.03)")

@@ -134,12 +134,41 @@ def test_plan_shows_parameter_count_and_ratio(tiny_kt):
     assert "param/sample" in result.output and "gain_kt" in result.output
 
 
+def test_progress_off_a_terminal_is_one_labelled_line_per_epoch_and_quiet_silences_it(tiny_kt, tmp_path):
+    out = tmp_path / "runs"
+    result = invoke("run", tiny_kt, "--out", out)
+    lines = [line for line in result.stderr.splitlines() if line.startswith("[plan 1/1 main seed 0] ")]
+    assert lines[0].startswith("[plan 1/1 main seed 0] epoch 1/3 | train loss ")
+    assert "val.encoder1_auc " in lines[0] and "best epoch 1" in lines[0] and "s/epoch | ETA " in lines[0]
+    assert " at epoch " in lines[-1] and (" completed " in lines[-1] or " early stopped " in lines[-1])
+    record = json.loads((out / "tiny-kt" / "main" / "record.json").read_text())
+    assert f"epoch {len(record['history'])}/3 |" in lines[-2]  # the last epoch is always shown
+    quiet = invoke("run", tiny_kt, "--out", out, "--no-resume", "--quiet")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert quiet.stdout.startswith("main ")
+
+
+def test_list_shows_each_variants_verdict_and_key_metric(tiny_kt, tmp_path):
+    out = tmp_path / "runs"
+    assert "pending" in invoke("run", tiny_kt, "--out", out, "--list").output
+    invoke("run", tiny_kt, "--out", out, "--quiet")
+    record = json.loads((out / "tiny-kt" / "main" / "record.json").read_text())
+    [line] = invoke("run", tiny_kt, "--out", out, "--list").output.splitlines()
+    auc = record["metrics"]["test"]["encoder1_auc"]
+    assert line.split() == ["main", "group=-", "complete", record["verdict"]["status"], "test.encoder1_auc", f"{auc:.4f}"]
+
+
 def test_report_and_index_regenerate_from_records(tiny_kt, tmp_path):
     out = tmp_path / "runs"
     invoke("run", tiny_kt, "--out", out)
     (out / "tiny-kt" / "main" / "report.md").unlink()
+    (out / "tiny-kt" / "main" / "curves.png").unlink()
     assert invoke("report", out / "tiny-kt" / "main").exit_code == 0
     assert (out / "tiny-kt" / "main" / "report.md").exists()
+    assert (out / "tiny-kt" / "main" / "curves.png").exists()  # figures are drawn again too
+    assert "![Learning curves](curves.png)" in (out / "tiny-kt" / "main" / "report.md").read_text()
+    assert invoke("report", out / "tiny-kt").exit_code == 0
+    assert "![Learning curves](main/curves.png)" in (out / "tiny-kt" / "REPORT.md").read_text()  # the only variant's curves
     index = tmp_path / "index.md"
     index.write_bytes(b"# Index\r\nprose before\r\n<!-- AUTO-TABLE:START -->\r\nold\r\n<!-- AUTO-TABLE:END -->\r\nafter\r\n")
     assert invoke("index", out, "--into", index).exit_code == 0

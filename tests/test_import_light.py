@@ -36,3 +36,7 @@ def test_judge_does_not_import_torch(tmp_path):
     results = tmp_path / "r.json"
     results.write_text('{"metrics": {"test": {"auc": 0.7}}}')
     assert not torch_loaded(["judge", str(spec), "--results", str(results)])
+
+
+def test_report_with_figures_does_not_import_torch(executed):
+    assert not torch_loaded(["report", str(executed.root / "runs" / "tiny-kt")])

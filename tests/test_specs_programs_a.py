@@ -138,7 +138,7 @@ def test_tracker_group_run_reports_pending_groups_with_command(tracker_copy: Pat
     lf_p8 = next(line for line in status.splitlines() if line.startswith("| LF-P8"))
     assert "--group LF-P8" not in lf_p8
     lf_p9 = next(line for line in status.splitlines() if line.startswith("| LF-P9"))
-    assert f"vifspec run {tracker_copy} --group LF-P9" in lf_p9
+    assert f"vifspec run {tracker_copy} --out {out} --group LF-P9" in lf_p9  # the same --out as the run
     assert "Top Results (by test.precision)" in report
 
 

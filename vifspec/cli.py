@@ -53,19 +53,22 @@ def main() -> None:
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Override [train].device.")
 @click.option("--out", default="runs", show_default=True, help="Root of the run store.")
 @click.option("--dry-run", is_flag=True, help="Show what would run (and what is already done); train nothing.")
-@click.option("--list", "list_only", is_flag=True, help="List the spec's variants, groups and their status.")
+@click.option("--list", "list_only", is_flag=True, help="List the spec's variants: group, status, verdict over their seeds, key metric.")
 @click.option("--no-resume", is_flag=True, help="Re-run plans even when a finished record exists.")
 @click.option("--ascii", "ascii_", is_flag=True, help="Plain ASCII status words instead of emoji in reports.")
-@click.option("--progress/--quiet", default=None, help="Per-epoch progress (default: only on a terminal).")
+@click.option("--quiet", is_flag=True,
+              help="No progress (by default: a live bar on a terminal, one plain line per epoch elsewhere).")
+@click.option("--log", "log", type=click.Choice(["mlflow", "tensorboard"]),
+              help="Also log to MLflow (MLFLOW_TRACKING_URI, else OUT/mlruns) or TensorBoard (event files in each run folder).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="Set a dotted key before compiling, e.g. --set train.epochs=5 (a TOML value; repeatable).")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Train on a local Ray cluster running N tasks at once (needs: pip install 'vifspec[ray]').")
 @click.option("--ray-address", metavar="ADDR", help="Train on the running Ray cluster at ADDR (e.g. 'auto' or 'head:6379').")
 def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, device: str | None, out: str,
-        dry_run: bool, list_only: bool, no_resume: bool, ascii_: bool, progress: bool | None, settings: tuple[str, ...],
+        dry_run: bool, list_only: bool, no_resume: bool, ascii_: bool, quiet: bool, log: str | None, settings: tuple[str, ...],
         workers: int | None, ray_address: str | None) -> None:
-    """Compile SPEC, train its plans, judge them and write records and reports.
+    """Compile SPEC, train its plans, judge them and write records, reports and figures.
 
     Each variant (or the arms experiment) is judged over all its seeds; the seeds of a variant train
     together as one vectorised model when its model allows (see 'vifspec plan'). Each plan is claimed
@@ -82,14 +85,14 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
         from vifspec.runner.ray_backend import import_ray
 
         import_ray()  # exit 2 with the install hint before anything is prepared
-    options = RunOptions(only, group, seeds, device, out, progress, ascii_, not no_resume, _settings(settings),
-                         workers, ray_address)
+    options = RunOptions(only, group, seeds, device, out, False if quiet else None, ascii_, not no_resume, _settings(settings),
+                         workers, ray_address, log=log)
     if list_only or dry_run:
         listing = options if dry_run else RunOptions(seeds=seeds, out=out, overrides=options.overrides)  # --list shows every variant
         _, _, variants, plans = compile_run(spec, listing, default_registry())
         _print_variants(variants if list_only else [], plans, out, dry_run)
         return
-    summary = run_spec(spec, options, say=lambda line: click.echo(line, err=True))
+    summary = run_spec(spec, options, say=(lambda line: None) if quiet else (lambda line: click.echo(line, err=True)))
     from vifspec.verdict.results import group_label
 
     for group, verdict in summary.judged:
@@ -103,15 +106,14 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
 
 
 def _print_variants(variants: list[Any], plans: list[Any], out: str, dry_run: bool) -> None:
-    """``--list``: every variant with its group and status; ``--dry-run``: what a run would do."""
-    from vifspec.runner import plan_status
+    """``--list``: every variant with its group, status, verdict and key metric; ``--dry-run``: what a run would do."""
+    from vifspec.runner import existing_record
+    from vifspec.runner.reports import variant_lines
 
-    status = {(p.variant, p.seed): plan_status(p, out) for p in plans}
-    for variant in variants:
-        states = [s for (v, _), s in status.items() if v == variant.id]
-        done = sum(s == "done" for s in states)
-        state = "complete" if states and done == len(states) else f"partial ({done}/{len(states)} seeds)" if done else "pending"
-        click.echo(f"{variant.id:<28} group={variant.group or '-':<10} {state:<24} {variant.description}")
+    found = {(p.variant, p.label): existing_record(p, out) for p in plans}
+    status = {(p.variant, p.seed): "done" if found[(p.variant, p.label)] is not None else "pending" for p in plans}
+    for line in variant_lines(variants, found):
+        click.echo(line)
     if dry_run:
         for plan in plans:
             verb = "skip" if status[(plan.variant, plan.seed)] == "done" else "run "
@@ -216,24 +218,21 @@ def plan_command(spec: str, seeds: int | None, device: str | None) -> None:
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--ascii", "ascii_", is_flag=True)
 def report(run_dir: str, ascii_: bool) -> None:
-    """Re-render report.md of a variant directory, or REPORT.md of an experiment directory."""
-    from vifspec.records import atomic_write_text, scan_records
-    from vifspec.report import render_experiment_report
-    from vifspec.runner.reports import EXPERIMENT_REPORT_FILE, write_record_reports
+    """Re-render report.md and the figures of a variant directory, or of every variant and REPORT.md of an
+    experiment directory (figures need matplotlib: pip install 'vifspec[plots]')."""
+    from vifspec.figures import PLOTS_HINT, available
+    from vifspec.records import scan_records
+    from vifspec.runner.reports import rewrite_reports
 
-    path = Path(run_dir)
-    scan = scan_records(path)
+    scan = scan_records(run_dir)
     for problem in scan.problems:
         click.echo(f"warning: skipped {problem}", err=True)
     if not scan.records:
         raise SpecError(f"{run_dir}: no readable record.json below this directory")
-    written = write_record_reports(scan.records, scan.paths, ascii_)
-    if len({(r.experiment.id, r.variant) for r in scan.records}) > 1:
-        text = render_experiment_report(scan.records, ascii=ascii_, problems=scan.problems)
-        atomic_write_text(path / EXPERIMENT_REPORT_FILE, text)
-        written.append(path / EXPERIMENT_REPORT_FILE)
-    for report_path in written:
+    for report_path in rewrite_reports(Path(run_dir), scan, ascii_):
         click.echo(str(report_path))
+    if not available():
+        click.echo(f"figures not drawn: matplotlib is not installed ({PLOTS_HINT})", err=True)
 
 
 @main.command()

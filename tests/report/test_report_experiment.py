@@ -34,9 +34,10 @@ def test_delta_is_taken_against_the_baseline_arm(arms, rows_of):
 
 def test_an_arms_experiment_has_one_verdict(arms):
     report = render_experiment_report(arms)
-    assert "**Status**: ✅ **PASSED** (1/1 passed)" in report  # +10pp meets ">= +10pp"
+    assert "**Status**: ✅ **PASSED**" in report and "1/1 passed" not in report  # +10pp meets ">= +10pp"; one verdict
+    assert "**Arms**: 2 (ar_only, infonce_ar) judged together" in report
     arms[1].metrics["test"]["r@5"] = 0.05
-    assert "**Status**: ❌ **FAILED** (0/1 passed)" in render_experiment_report(arms)
+    assert "**Status**: ❌ **FAILED**" in render_experiment_report(arms)
     assert "✅ **PASSED**" not in render_experiment_report([])
 
 
@@ -44,10 +45,10 @@ def test_variant_table(tracker, rows_of):
     report = render_experiment_report(tracker["records"])
     assert (
         "| Variant | group | test.precision | test.recall | test.auc | params | n_train | ratio "
-        "| Seeds | Status | Gates | Epochs |"
+        "| Seeds | Status | Epochs |"  # no verdict has gates: no column of "-"
     ) in report
     [row] = rows_of(report, "**FE-03**")
-    assert row[1] == "P1" and row[-3] == "❌ **FAILED** (collapsed)"
+    assert row[1] == "P1" and row[-2] == "❌ **FAILED** (collapsed)"
     assert row[-1] == "6 of 20 (collapsed)"
     assert not rows_of(report, "**LF-49**")  # still running: not judged yet
 
@@ -74,7 +75,7 @@ def test_top_results_ranked_by_precision_skip_running_runs(tracker, rows_of):
     assert "## Top Results (by precision)" in report
     ranks = [rows_of(report, str(rank))[0] for rank in (1, 2, 3)]
     assert [row[1] for row in ranks] == ["LF-51", "FE-02", "FE-01"]
-    assert ranks[0][3] == "**0.600**"
+    assert ranks[0][3] == "**60.0%**"  # precision is a rate: in % as in the Variants table
     assert "LF-49 |" not in report.split("## Top Results", 1)[1]
 
 

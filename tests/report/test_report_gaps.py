@@ -203,9 +203,9 @@ def test_experiment_report_uses_report_columns_and_model_size(rows_of):
     settings = {"columns": ["variant", "plan.loss.main.fn", "qwk"], "rank_by": "test.qwk", "top_k": 5}
     records = [_planned_record("a", "corn", 0.4, report=settings), _planned_record("b", "emd", 0.3, report=settings)]
     report = render_experiment_report(records)
-    assert "| Variant | fn | qwk | params | n_train | ratio | Seeds | Status | Gates | Epochs |" in report
+    assert "| Variant | fn | qwk | params | n_train | ratio | Seeds | Status | Epochs |" in report  # no gates: no Gates column
     assert "## Top Results (by test.qwk)" in report
-    assert rows_of(report, "1")[0][:4] == ["1", "a", "corn", "**0.400**"]
+    assert rows_of(report, "1")[0][:4] == ["1", "a", "corn", "**0.4000**"]  # as many decimals as the Variants table
     assert rows_of(report, "**b**")[0][2:6] == ["0.3000", "22804", "1020", "22.4"]
 
 
@@ -267,11 +267,11 @@ def test_a_variant_with_several_seeds_is_one_row_judged_over_them(rows_of):
     text = render_experiment_report(records)
     [row] = rows_of(text, "**main**")
     low, high = stats.t.interval(0.95, 2, loc=statistics.fmean(aucs), scale=stats.sem(aucs))
-    assert row[1] == f"{sum(aucs) / 3:.4f} [{low:.4f}, {high:.4f}]" and row[-4] == "3"  # mean, interval, seeds
-    assert row[-3] == "❔ **INCONCLUSIVE**"  # the mean 0.7300 > 0.71, but its 95% t interval reaches below 0.71
+    assert row[1] == f"{sum(aucs) / 3:.4f} [{low:.4f}, {high:.4f}]" and row[-3] == "3"  # mean, interval, seeds
+    assert row[-2] == "❔ **INCONCLUSIVE**"  # the mean 0.7300 > 0.71, but its 95% t interval reaches below 0.71
     for record in records:
         record.criteria = {"AUC": "test.auc > 0.60"}
-    assert rows_of(render_experiment_report(records), "**main**")[0][-3] == "✅ **PASSED**"  # the whole interval clears 0.60
+    assert rows_of(render_experiment_report(records), "**main**")[0][-2] == "✅ **PASSED**"  # the whole interval clears 0.60
 
 
 def test_tracked_change_above_ten_fold_reads_as_a_factor():

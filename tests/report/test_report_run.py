@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from vifspec.records.record import Epoch
@@ -117,26 +119,47 @@ def test_executive_summary_names_failed_criteria_with_gaps(v3_report):
     assert "Best epoch 4 of 14" in summary
 
 
-def test_epoch_table_is_sampled_keeping_first_best_and_last(v3):
-    record = v3.model_copy(deep=True)
-    record.history = [
-        Epoch(epoch=e, seconds=0.1, train={"loss": 1.0 / e}, val={"encoder1_auc": 0.5 + (0.01 * e if e <= 23 else 0.23 - 0.001 * e)})
-        for e in range(1, 41)
-    ]
-    record.epochs.run, record.epochs.best = 40, 23
-    report = render_run_report(record)
+def _epoch_rows(report: str) -> list[str]:
     table = report.split("| Epoch | Train loss |", 1)[1].split("\n\n", 1)[0]
-    epoch_rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("|---")]
-    assert len(epoch_rows) <= 15
-    assert epoch_rows[0].startswith("| 1 |")
-    assert any(line.startswith("| 23 (best) |") for line in epoch_rows)
-    assert epoch_rows[-1].startswith("| 40 |")
-    assert "**val.encoder1_auc**: Peak at 23" in report
+    return [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("|---")]
+
+
+def _history(n: int, peak: int) -> list[Epoch]:
+    return [
+        Epoch(epoch=e, seconds=0.1, train={"loss": 1.0 / e}, val={"encoder1_auc": 0.5 + (0.01 * e if e <= peak else 0.01 * peak - 0.001 * e)})
+        for e in range(1, n + 1)
+    ]
+
+
+def test_every_epoch_is_listed_up_to_thirty(v3):
+    record = v3.model_copy(deep=True)
+    record.history = _history(30, peak=12)
+    record.epochs.run, record.epochs.best = 30, 12
+    report = render_run_report(record)
+    assert [row.split(" |")[0] for row in _epoch_rows(report)] == [f"| {e}" + (" (best)" if e == 12 else "") for e in range(1, 31)]
+    assert "epochs shown" not in report
+
+
+def test_a_longer_run_says_which_epochs_it_shows_and_trends_read_only_those(v3):
+    record = v3.model_copy(deep=True)
+    record.history = _history(80, peak=23)
+    record.epochs.run, record.epochs.best = 80, 23
+    report = render_run_report(record)
+    rows = _epoch_rows(report)
+    assert len(rows) == 30 and rows[0].startswith("| 1 |") and rows[-1].startswith("| 80 |")
+    assert any(line.startswith("| 23 (best) |") for line in rows)
+    assert "30 of 80 epochs shown (the first, the last, the best, phase changes and an even spread)" in report
+    shown = [int(row.split("|")[1].split()[0]) for row in rows]
+    trend = report.split("**val.encoder1_auc**: ", 1)[1].splitlines()[0]
+    assert trend.startswith("Peak at 23 (")
+    named = [int(epoch) for epoch in re.findall(r"at epoch (\d+)", trend)]
+    assert named == [1, 23, 80] and set(named) <= set(shown)  # every epoch the sentence names is in the table
 
 
 @pytest.mark.parametrize(
     "values, word",
-    [([0.5, 0.6, 0.7], "Rising"), ([0.7, 0.6, 0.5], "Falling"), ([0.6, 0.6, 0.6], "Flat"), ([0.5, 0.7, 0.6], "Peak at 2")],
+    [([0.5, 0.6, 0.7], "Rising"), ([0.7, 0.6, 0.5], "Falling"), ([0.6, 0.6, 0.6], "Flat"), ([0.5, 0.7, 0.6], "Peak at 2"),
+     ([0.2048, 0.2091, 0.1464], "Falling"), ([0.6], "One epoch")],
 )
 def test_trend_words(v3, values, word):
     record = v3.model_copy(deep=True)
@@ -148,9 +171,9 @@ def test_split_set_criteria_and_gates_passed(load_fixture, rows_of):
     report = render_run_report(load_fixture("lvm_p5_record.json"))
     assert "| Criterion | VAL Score | OOD Score | Target | Status |" in report
     rollout = rows_of(report, "**D: Rollout**")
-    assert rollout[0][1:] == [">=0.46", "val: 0.4480, ood: 0.4760", "⚠️ Mixed", "-"]
-    assert rollout[1] == ["**D: Rollout**", "0.4480 ❌", "0.4760 ✅", ">=0.46", "⚠️ Mixed"]
-    assert rows_of(report, "**C: Ablations**")[0][3] == "❓ MISSING"
+    assert rollout == [["**D: Rollout**", "0.4480 ❌", "0.4760 ✅", ">=0.46", "⚠️ Mixed"]]  # one table per criterion
+    assert rows_of(report, "**C: Ablations**")[0][4] == "❓ MISSING"
+    assert rows_of(report, "**E: Bins Delta**")[0][1:] == [">0.3", "0.4630", "✅ PASS", "✓"]  # not over a split set
     assert "**Gates Passed**: 1/5 (only bins_delta)" in report
     assert "| Metric | Validation | OOD | Status |" in report
 
@@ -207,7 +230,7 @@ def test_ascii_mode_words(v3, rows_of):
     assert "**Status**: [FAIL] **FAILED**" in report
     assert rows_of(report, "val.encoder1_auc")[0][-1] == "- Worse"
     assert rows_of(report, "val.encoder2_auc")[0][-1] == "= Negligible"
-    assert "Peak at 4 (0.6540 -> 0.6648 -> 0.6530)" in report
+    assert "Peak at 4 (0.6540 at epoch 1 -> highest 0.6648 at epoch 4 -> 0.6530 at epoch 14)" in report
 
 
 def test_trivial_comparison_follows_a_lower_is_better_direction(v3, rows_of):
@@ -233,7 +256,7 @@ def test_renders_the_verdict_engine_output(v3, rows_of):
     record.verdict = verdict.to_dict()
     report = render_run_report(record)
     assert rows_of(report, "**Gain Std**")[0][1:] == [">0.10", "0.0018", "❌ FAIL", "55x short"]
-    assert rows_of(report, "**Rollout**")[1] == ["**Rollout**", "0.4480 ❌", "0.4760 ✅", ">=0.46", "⚠️ Mixed"]
+    assert rows_of(report, "**Rollout**") == [["**Rollout**", "0.4480 ❌", "0.4760 ✅", ">=0.46", "⚠️ Mixed"]]
     assert "**Success Rate**: **0/2 criteria met (0%)**" in report
     assert "**Gates Passed**: 0/1" in report
 

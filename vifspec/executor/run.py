@@ -16,7 +16,7 @@ import traceback
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import torch
 
@@ -31,11 +31,10 @@ from vifspec.executor.tracking import tracked_stats
 from vifspec.prepare.bindings import Scope
 from vifspec.prepare.data import batches
 from vifspec.prepare.prepare import Prepared, prepare
+from vifspec.progress import PlainLines, Watcher, display_for
 from vifspec.records.record import CRASHED, INTERRUPTED, RECORD_FILE, RUNNING, BaselineRef, Epoch, Epochs, ModelInfo, RunRecord, TrainEntry
 from vifspec.records.store import write_record
 from vifspec.registry import Registry, default_registry
-
-Say = Callable[[str], None]
 
 
 def run_plan(
@@ -44,16 +43,19 @@ def run_plan(
     out: str | Path = "runs",
     device: str | None = None,
     baseline: BaselineRef | None = None,
-    progress: bool | None = None,
+    progress: bool | None | Watcher = None,
     registry: Registry | None = None,
 ) -> RunRecord:
     """Prepare and train ``plan``; write its record (atomically, after every epoch) and return it.
 
-    A problem with the spec is found before anything is written (:class:`SpecError`, exit 2).
+    ``progress``: a :class:`~vifspec.progress.Watcher` (a display, a tracker), ``None`` for the
+    default display of stderr (live on a terminal, plain lines elsewhere), ``True`` for plain lines,
+    ``False`` for none. A problem with the spec is found before anything is written
+    (:class:`SpecError`, exit 2).
     """
     registry = registry or default_registry()
     prepared = prepare(plan, registry, device)
-    run = SeedRun(prepared, plan.run_dir(out), baseline, progress_printer(progress))
+    run = SeedRun(prepared, plan.run_dir(out), baseline, watcher(progress))
     with run.failures_recorded():
         _train(prepared, run)
         run.evaluate_best(registry)
@@ -114,9 +116,9 @@ class SeedRun:
     epoch ends.
     """
 
-    def __init__(self, prepared: Prepared, run_dir: Path, baseline: BaselineRef | None, say: Say):
+    def __init__(self, prepared: Prepared, run_dir: Path, baseline: BaselineRef | None, watch: Watcher):
         plan = prepared.plan
-        self.prepared, self.run_dir, self.say = prepared, Path(run_dir), say
+        self.prepared, self.run_dir, self.watch = prepared, Path(run_dir), watch
         info = model_info(prepared.model, plan.spec.model.name, prepared.train)
         self.record = new_record(plan, baseline, str(prepared.device), info, prepared.bundle.info.get("classes"))
         self.stopper = EarlyStopper(plan.spec.train.early_stopping, plan.facts)
@@ -124,6 +126,7 @@ class SeedRun:
         self.stopped = False
         self.started = time.perf_counter()
         write_record(self.record, self.run_dir)
+        watch.plan_started(plan, self.run_dir)
 
     def end_epoch(self, epoch: int, train_seconds: float, lr: float, means: dict[str, float], weights: dict[str, float]) -> dict[str, float | None]:
         """Validate, record the epoch, apply the guards and early stopping (``stopped`` tells); return the validation metrics."""
@@ -144,10 +147,10 @@ class SeedRun:
             track=tracked_stats(spec.track, prepared.model, val_outputs),
         )
         self.record.history.append(entry)
-        self.say(_progress_line(prepared.plan, entry, self.stopper))
         stop = self.guards.check(epoch, entry)
         if stop is None and self.stopper.update(epoch, val, prepared.model):
             stop = ("early_stopped", self.stopper.reason(epoch))
+        self.watch.epoch_finished(prepared.plan, entry, self.stopper.best_epoch if spec.train.early_stopping else None)
         if stop is not None:
             self.record.status, self.record.stop_reason = stop
             self.stopped = True
@@ -200,8 +203,9 @@ class SeedRun:
         return f"{self.record.variant} (seed {self.record.run_label}) crashed: {self.record.stop_reason}; record: {self.run_dir / RECORD_FILE}"
 
     def close(self) -> None:
-        """Timestamps, this seed's verdict, the final write."""
+        """Timestamps, this seed's verdict, the final write; the watcher told the plan ended."""
         _finish(self.record, self.started, self.run_dir)
+        self.watch.plan_finished(self.record)
 
 
 def _train_entry(means: dict[str, float], weights: dict[str, float]) -> TrainEntry:
@@ -282,15 +286,10 @@ def _finish(record: RunRecord, started: float, run_dir: Path) -> None:
     write_record(record, run_dir)
 
 
-def progress_printer(enabled: bool | None) -> Say:
-    """Per-epoch lines on stderr (by default only when stderr is a terminal), or nothing."""
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    return (lambda line: print(line, file=sys.stderr, flush=True)) if enabled else (lambda line: None)
-
-
-def _progress_line(plan: Plan, entry: Epoch, stopper: EarlyStopper) -> str:
-    val = " ".join(f"val.{k}={v:.4f}" for k, v in list(entry.val.items())[:4] if v is not None)
-    best = f" best={stopper.best_epoch}" if stopper.best_epoch else ""
-    loss = f"{entry.train.loss:.4f}" if entry.train.loss is not None else "nan"
-    return f"[{plan.variant} s{plan.seed}] epoch {entry.epoch:3d} train.loss={loss} {val}{best} ({entry.seconds:.2f}s)"
+def watcher(progress: bool | None | Watcher) -> Watcher:
+    """``progress`` as a watcher: itself, the default display of stderr (``None``), plain lines (``True``), nothing (``False``)."""
+    if isinstance(progress, Watcher):
+        return progress
+    if progress is None:
+        return display_for()
+    return PlainLines(sys.stderr) if progress else Watcher()

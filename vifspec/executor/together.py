@@ -40,10 +40,11 @@ from torch.func import functional_call, stack_module_state, vmap
 from vifspec.compiler.plan import Plan
 from vifspec.errors import TrainingCrash
 from vifspec.executor.optim import LrSchedule, autocast, build_optimizer
-from vifspec.executor.run import SeedRun, accumulate, epoch_means, progress_printer, run_plan
+from vifspec.executor.run import SeedRun, accumulate, epoch_means, run_plan, watcher
 from vifspec.prepare.bindings import Scope
 from vifspec.prepare.data import Fields, num_rows
 from vifspec.prepare.prepare import PROBE_ROWS, Prepared, prepare
+from vifspec.progress import Watcher
 from vifspec.records.record import BaselineRef, RunRecord
 from vifspec.records.store import read_record
 from vifspec.registry import Registry, default_registry
@@ -59,7 +60,7 @@ def run_together(
     out: str = "runs",
     device: str | None = None,
     baselines: Sequence[BaselineRef | None] | None = None,
-    progress: bool | None = None,
+    progress: bool | None | Watcher = None,
     registry: Registry | None = None,
 ) -> list[RunRecord]:
     """Train ``plans`` (seeds of one variant) together; return one record per plan, in order.
@@ -82,8 +83,8 @@ def run_together(
         if seeds:
             prepared.splits = seeds[0].splits  # one copy of the data
         seeds.append(prepared)
-    say = progress_printer(progress)
-    runs = [SeedRun(p, p.plan.run_dir(out), b, say) for p, b in zip(seeds, baselines)]
+    watch = watcher(progress)
+    runs = [SeedRun(p, p.plan.run_dir(out), b, watch) for p, b in zip(seeds, baselines)]
     try:
         _train_together(_Vectorised(seeds, generators, support.loss_per_seed), runs)
     except KeyboardInterrupt:
@@ -401,7 +402,7 @@ def _clip_per_seed(params: list[torch.Tensor], clip: GradClip | None) -> None:
 
 
 def _one_by_one(plans: Sequence[Plan], out: str, device: str | None, baselines: Sequence[BaselineRef | None],
-                progress: bool | None, registry: Registry) -> list[RunRecord]:
+                progress: bool | None | Watcher, registry: Registry) -> list[RunRecord]:
     records = []
     for plan, baseline in zip(plans, baselines):
         try:

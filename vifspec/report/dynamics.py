@@ -9,9 +9,10 @@ from vifspec.records import RunRecord
 from vifspec.records.record import Epoch, Term
 from vifspec.report.access import best_of
 from vifspec.report.comparison import relative_change
-from vifspec.report.markdown import bold, fmt_num, fmt_pct, is_number, md_table, section
+from vifspec.report.markdown import bold, fmt_num, fmt_pct, fmt_signed, is_number, md_table, section
+from vifspec.report.units import fmt_metric
 
-MAX_EPOCH_ROWS = 15
+MAX_EPOCH_ROWS = 30
 FLAT_RELATIVE_RANGE = 0.005
 PEAK_MARGIN = 0.1
 
@@ -65,22 +66,25 @@ def loss_balance_section(record: Record) -> str | None:
 
 
 def sample_epochs(epochs: Sequence[int], keep: Sequence[int | None], max_rows: int = MAX_EPOCH_ROWS) -> list[int]:
-    """At most ``max_rows`` epochs spread evenly, always keeping the first, the last and ``keep``."""
+    """Every epoch when there are at most ``max_rows``; else ``max_rows`` epochs spread evenly, always
+    keeping the first, the last and ``keep``."""
     epochs = list(epochs)
     if len(epochs) <= max_rows:
         return epochs
     kept = {epochs[0], epochs[-1], *(k for k in keep if k in epochs)}
-    slots = max_rows - len(kept)
+    slots = max(max_rows - len(kept), 0)
     step = (len(epochs) - 1) / (slots + 1)
     kept |= {epochs[round(step * (i + 1))] for i in range(slots)}
     return sorted(kept)
 
 
 def trend(points: Sequence[Point], higher_is_better: bool | None) -> str:
-    """"Peak at 4" (best value strictly inside the run), "Rising", "Falling" or "Flat"."""
+    """The shape of a series: "Peak at 4" / "Low at 4" (its best value strictly inside, clearly above
+    or below both ends), "Rising", "Falling", "Flat" (a spread under 0.5% of its size), or
+    "One epoch" when there is one value."""
     values = [v for _, v in points]
     if len(values) < 2:
-        return "Flat"
+        return "One epoch"
     low, high = min(values), max(values)
     spread = high - low
     if spread <= FLAT_RELATIVE_RANGE * max(abs(low), abs(high)) or spread == 0:
@@ -137,41 +141,58 @@ def epoch_phases(record: Record) -> dict[int, str]:
     return phases
 
 
-def epoch_table(record: Record) -> str | None:
-    """Epoch | Train loss | val metrics... | Phase (when a term switches or a guard stops), at most 15 rows."""
+def shown_epochs(record: Record) -> list[int]:
+    """The epochs the table lists: all of them, or a spread keeping the first, last, best and phase changes."""
+    return sample_epochs([e.epoch for e in record.history], [_best_epoch(record), *epoch_phases(record)])
+
+
+def epoch_table(record: Record, shown: Sequence[int]) -> str | None:
+    """Epoch | Train loss | val metrics (in their units)... | Phase (when a term switches or a guard stops),
+    for the ``shown`` epochs; a line says which epochs when not all are listed."""
     history = record.history
     if not history:
         return None
+    facts = record.metric_facts()
     metrics = list(_val_series(record))
     best = _best_epoch(record)
     phases = epoch_phases(record)
-    shown = set(sample_epochs([e.epoch for e in history], [best, *phases]))
     rows = []
     for entry in history:
         if entry.epoch not in shown:
             continue
         label = f"{entry.epoch} (best)" if entry.epoch == best else str(entry.epoch)
-        row = [label, fmt_num(entry.train.loss), *(fmt_num(entry.val.get(m)) for m in metrics)]
+        row = [label, fmt_num(entry.train.loss), *(fmt_metric(entry.val.get(m), facts, m) for m in metrics)]
         rows.append(row + ([phases.get(entry.epoch, "")] if phases else []))
     headers = ["Epoch", "Train loss", *(f"val.{m}" for m in metrics)] + (["Phase"] if phases else [])
-    return md_table(headers, rows, ["l", *("r" for _ in metrics), "r"] + (["l"] if phases else []))
+    table = md_table(headers, rows, ["l", "r", *("r" for _ in metrics)] + (["l"] if phases else []))
+    if len(rows) < len(history):
+        table = (f"{len(rows)} of {len(history)} epochs shown (the first, the last, the best, phase changes and an even "
+                 f"spread); trends below are read from these rows, every epoch is in record.json.\n\n{table}")
+    return table
 
 
-def trend_lines(record: Record) -> str | None:
-    """One line per val metric: its trend word and first / best / last values."""
+def trend_lines(record: Record, shown: Sequence[int]) -> str | None:
+    """One line per val metric, read from the ``shown`` epochs: its trend word, its first and last value and,
+    when it lies between them, its best, each with its epoch."""
+    facts = record.metric_facts()
     lines = []
     for metric, points in _val_series(record).items():
-        hib = facts_of(record.metric_facts(), metric).higher_is_better
-        word = trend(points, False if metric == "loss" else hib)
-        values = " → ".join(fmt_num(v) for v in _first_best_last(points, hib))
-        lines.append(f"- **val.{metric}**: {word} ({values})")
+        points = [p for p in points if p[0] in shown]
+        if not points:
+            continue
+        hib = facts_of(facts, metric).higher_is_better
+        lines.append(f"- **val.{metric}**: {trend(points, hib)} ({_landmarks(points, hib, facts, metric)})")
     return "\n".join(lines) or None
 
 
-def _first_best_last(points: Sequence[Point], higher_is_better: bool | None) -> list[float]:
+def _landmarks(points: Sequence[Point], higher_is_better: bool | None, facts: Any, metric: str) -> str:
+    """``0.9856 at epoch 1 → lowest 0.7577 at epoch 18 → 0.7588 at epoch 20``."""
     values = [v for _, v in points]
     best = best_of(values, higher_is_better)
-    return list(dict.fromkeys([values[0], best, values[-1]])) if best is not None else values[:1]
+    index = values.index(best)
+    marks = [(0, "")] + ([(index, "lowest " if higher_is_better is False else "highest ")] if 0 < index < len(points) - 1 else [])
+    marks += [(len(points) - 1, "")] if len(points) > 1 else []
+    return " → ".join(f"{word}{fmt_metric(points[i][1], facts, metric)} at epoch {points[i][0]}" for i, word in marks)
 
 
 def _stopping_lines(record: Record) -> str | None:
@@ -180,7 +201,8 @@ def _stopping_lines(record: Record) -> str | None:
     if epochs is not None and epochs.best is not None:
         entry = _entry(record, epochs.best)
         value = _monitored_value(entry, epochs.monitor)
-        suffix = f" ({epochs.monitor}: {fmt_num(value)})" if epochs.monitor and value is not None else ""
+        shown = fmt_metric(value, record.metric_facts(), epochs.monitor or "")
+        suffix = f" ({epochs.monitor}: {shown})" if epochs.monitor and value is not None else ""
         lines.append(f"- **Best epoch**: {epochs.best}{suffix}")
     if epochs is not None:
         lines.append(f"- **Final epoch**: {epochs.run} of {epochs.max}")
@@ -197,7 +219,8 @@ def _monitored_value(entry: Epoch | None, monitor: str | None) -> Any:
 
 def dynamics_section(record: Record) -> str | None:
     """Best and final epoch, stop reason, the per-epoch table and the trend of each val metric."""
-    return section("Training Dynamics", _stopping_lines(record), epoch_table(record), trend_lines(record))
+    shown = shown_epochs(record)
+    return section("Training Dynamics", _stopping_lines(record), epoch_table(record, shown), trend_lines(record, shown))
 
 
 def _stats_cell(stats: Mapping[str, Any]) -> str:
@@ -206,15 +229,21 @@ def _stats_cell(stats: Mapping[str, Any]) -> str:
 
 
 def _change_words(first: Mapping[str, Any], last: Mapping[str, Any]) -> str:
-    """``mean -8.4%``; a change of more than 10x reads as a factor (``std ×54``, as in "increased 32x")."""
+    """``mean -8.4%``; a change of more than 10x reads as a factor (``std ×54``, as in "increased 32x"); a
+    value that crosses zero (or starts at it) shows its absolute difference (``mean +0.0425``)."""
     parts = []
     for key in ("mean", "std"):
-        change = relative_change(first.get(key), last.get(key))
+        start, end = first.get(key), last.get(key)
+        change = relative_change(start, end)
         if change is None:
+            if is_number(start) and is_number(end) and end != start:
+                parts.append(f"{key} {fmt_signed(end - start, 4)}")
+            continue
+        if round(change, 1) == 0:  # "+0.0%" says nothing
             continue
         factor = 1 + change / 100
         parts.append(f"{key} ×{factor:,.0f}" if abs(factor) >= 10 else f"{key} {change:+.1f}%")
-    return ", ".join(parts) or "-"
+    return ", ".join(parts) or "unchanged"
 
 
 def tracked_section(record: Record) -> str | None:

@@ -12,20 +12,24 @@ from typing import Any, Mapping, Sequence
 from vifspec.errors import Problem
 from vifspec.facts import facts_of
 from vifspec.records import RunRecord
-from vifspec.report.access import common_keys, lookup, resolve_key
-from vifspec.report.arms import arms_sections
-from vifspec.report.verdict_view import verdict_sections
+from vifspec.report.access import common_keys, lookup, resolve_key, sort_by
+from vifspec.report.arms import arm_means, arms_sections
+from vifspec.report.comparison import arm_keys
 from vifspec.report.index import alignments, column, ranked, render_ranking, report_columns
-from vifspec.report.markdown import Style, bold, finish, md_table, section
-from vifspec.report.run_report import amendment_note, epochs_cell, header_lines, merged_facts, status_cell
 from vifspec.expr import ExprError
-from vifspec.report.units import fmt_interval, fmt_metric, metric_unit
+from vifspec.report.markdown import Figures, Style, bold, finish, is_number, md_table, section, with_image
+from vifspec.report.run_report import (
+    amendment_note, baseline_sentences, epochs_cell, header_lines, merged_facts, status_cell, verdict_sentences,
+)
+from vifspec.report.units import fmt_delta, fmt_interval, fmt_metric, metric_unit
+from vifspec.report.verdict_view import criteria_referencing, verdict_sections
 from vifspec.verdict.compare import estimate
 from vifspec.verdict import Verdict, group_records, judge_records, results_from_records
-from vifspec.verdict.results import current_records, is_experiment_group
-from vifspec.verdict.results import Sample, mean_table
+from vifspec.verdict.results import Sample, current_records, is_experiment_group, mean_table
 
 MAX_KEY_METRICS = 6
+REPORT_DIGITS = 4
+"""Decimals of plain numbers in REPORT.md's tables (the index keeps the seeds' three)."""
 DEFAULT_TOP_K = 10
 MODEL_SIZE_COLUMNS = ("param_count", "n_train", "param_per_sample")
 
@@ -39,12 +43,16 @@ def render_experiment_report(
     top_k: int | None = None,
     ascii: bool = False,
     problems: Sequence[Problem] = (),
+    out: str | None = None,
+    figures: Figures | None = None,
 ) -> str:
-    """Header and overall verdict, the variant table (one row per variant, judged over its seeds), arms
-    side by side with the experiment verdict, the per-group status table (when ``planned`` variants
-    have groups) and the top results by ``rank_by``; ``rank_by``, ``top_k`` and the columns default
-    to the records' ``[report]``."""
+    """Header and overall verdict, the answer (the hypothesis's verdict, the winning variant or arm and
+    by how much), the variant table (one row per variant, judged over its seeds), arms side by side with
+    the experiment verdict, the per-group status table (when ``planned`` variants have groups; its
+    commands carry ``--out out``) and the top results by ``rank_by``; ``rank_by``, ``top_k`` and the
+    columns default to the records' ``[report]``. ``figures`` drawn beside it are shown in their sections."""
     style = Style(ascii)
+    figures = figures or Figures()
     records = current_records(records)
     groups = [g for g in group_records(records) if any(r.status != "running" for r in g)]
     verdicts = [(g, judge_records([r for r in g if r.status != "running"])) for g in groups]
@@ -54,23 +62,45 @@ def render_experiment_report(
     keys = key_metrics(finished, rank_by)
     columns = _table_columns(records, keys)
     across = [(g, v) for g, v in verdicts if is_experiment_group(g)]
+    variant_groups = [(g, v) for g, v in verdicts if not is_experiment_group(g)]
+    command = _run_command(spec_path or _spec_path(records), out)
     sections = [
         _header(records, verdicts, planned, style),
         _notes(records, problems, style),
-        section("Variants", variants_table([(g, v) for g, v in verdicts if not is_experiment_group(g)], records, columns, style),
-                _interval_note(verdicts)),
-        per_seed_section([(g, v) for g, v in verdicts if not is_experiment_group(g)], keys),
-        *(s for g, v in across for s in _across_sections(g, v, style)),
-        section("Run Status by Group", groups_table(finished, planned, spec_path or _spec_path(records), rank_by or (keys[0] if keys else None), style)),
+        answer_section(variant_groups, [(g, v) for g, v in across if g[0].arm], rank_by or (keys[0] if keys else None), style),
+        section("Variants", variants_table(variant_groups, records, columns, style), _interval_note(verdicts),
+                figures.image("ranking", "Variants ranked"), figures.image("curves", "Learning curves")),
+        per_seed_section(variant_groups, keys),
+        *(s for g, v in across for s in _across_sections(g, v, figures, style)),
+        section("Run Status by Group", groups_table(finished, planned, command, rank_by or (keys[0] if keys else None), style)),
         _top_results(finished, rank_by, columns, top_k or settings.get("top_k") or DEFAULT_TOP_K),
+        figures.note(),
     ]
     return finish(sections, style)
 
 
-def _across_sections(group: list[RunRecord], verdict: Verdict, style: Style) -> list[str | None]:
-    """An arms experiment's sections, or the criteria that compare variants by id."""
+def rank_key(records: Sequence[RunRecord]) -> str | None:
+    """The metric variants are ranked on: the records' ``[report] rank_by``, else the first key metric."""
+    finished = [r for r in records if r.status != "running"]
+    rank_by = next((r.report.get("rank_by") for r in records if r.report.get("rank_by")), None)
+    keys = key_metrics(finished, rank_by)
+    return rank_by or (keys[0] if keys else None)
+
+
+def _run_command(spec_path: str, out: str | None) -> str:
+    """``vifspec run SPEC --out OUT`` (the ``--out`` the report was written under, when known)."""
+    return f"vifspec run {spec_path}" + (f" --out {out}" if out else "")
+
+
+def _across_sections(group: list[RunRecord], verdict: Verdict, figures: Figures, style: Style) -> list[str | None]:
+    """An arms experiment's sections (the arms figure beside the arms table, the criteria figure after
+    the criteria), or the criteria that compare variants by id."""
     if group[0].arm:
-        return arms_sections(group, results_from_records(group), verdict, merged_facts(group), style)
+        parts = arms_sections(group, results_from_records(group), verdict, merged_facts(group), style)  # arms, criteria, gates
+        if len(parts) >= 2:
+            parts[0] = with_image(parts[0], figures.image("arms", "Arms side by side"))
+            parts[1] = with_image(parts[1], figures.image("criteria", "Criteria over seeds: each seed, the mean, its interval and the target"))
+        return parts
     seeds = len({r.seed for r in group})
     intro = section("Comparisons Between Variants", f"Criteria that name variants by id, judged once across them"
                     + (f", paired by seed ({seeds} seeds)." if seeds > 1 else "."))
@@ -137,12 +167,17 @@ def _header(records: Sequence[RunRecord], verdicts: Sequence[tuple[Any, Verdict]
     dates = sorted(r.started_at[:10] for r in records if r.started_at)
     passed = sum(v.status == "PASSED" for _, v in verdicts)
     seeds = len({r.seed for r in records})
-    run = f"{len(verdicts)} judged" + (f" of {len(planned)} planned" if planned else "") + (f", {seeds} seeds" if seeds > 1 else "")
+    arms = sorted({r.arm for r in records if r.arm})
+    if arms:  # one verdict over every arm
+        what, run = "Arms", f"{len(arms)} ({', '.join(arms)}) judged together"
+    else:
+        what, run = "Variants", f"{len(verdicts)} judged" + (f" of {len(planned)} planned" if planned else "")
+    run += f", {seeds} seeds" if seeds > 1 else ""
     pairs = [
         ("Experiment ID", experiment.id if experiment else None),
         ("Date", dates[0] if dates else None),
-        ("Variants", run),
-        ("Status", style.verdict(overall_status(verdicts)) + f" ({passed}/{len(verdicts)} passed)"),
+        (what, run),
+        ("Status", style.verdict(overall_status(verdicts)) + (f" ({passed}/{len(verdicts)} passed)" if len(verdicts) > 1 else "")),
     ]
     title = (experiment.title or experiment.id) if experiment else "Experiment"
     body = f"# {title}\n\n{header_lines(pairs)}"
@@ -152,26 +187,26 @@ def _header(records: Sequence[RunRecord], verdicts: Sequence[tuple[Any, Verdict]
 
 
 def _gates_cell(view: Verdict) -> str:
-    if not view.gates:
-        return "-"
-    return f"{sum(g.status == 'PASS' for g in view.gates)}/{len(view.gates)}"
+    return f"{sum(g.status == 'PASS' for g in view.gates)}/{len(view.gates)}" if view.gates else "no gates"
 
 
 def variants_table(verdicts: Sequence[tuple[list[RunRecord], Verdict]], records: Sequence[RunRecord], columns: Sequence[str],
                    style: Style) -> str | None:
-    """Variant | columns (fields, ``plan.<key>``, metric means over seeds)... | Seeds | Status | Gates | Epochs."""
+    """Variant | columns (fields, ``plan.<key>``, metric means over seeds)... | Seeds | Status | Gates (when a
+    verdict has gates) | Epochs."""
     if not verdicts:
         return None
     facts = merged_facts(records)
     chosen = [column(name) for name in columns]
+    with_gates = any(v.gates for _, v in verdicts)
     rows = []
     for group, verdict in verdicts:
         cells = [_metric_cell(group, c.metric, facts) if c.metric else c.cell(group[0]) for c in chosen]
         epochs = ", ".join(filter(None, (epochs_cell(r) for r in group))) or "-"
-        rows.append([bold(group[0].variant), *cells, str(len(group)), status_cell(group, verdict, style, with_reason=False),
-                     _gates_cell(verdict), epochs])
-    headers = ["Variant", *(c.header for c in chosen), "Seeds", "Status", "Gates", "Epochs"]
-    return md_table(headers, rows, ["l", *alignments(chosen, records), "r", "l", "r", "l"])
+        gates = [_gates_cell(verdict)] if with_gates else []
+        rows.append([bold(group[0].variant), *cells, str(len(group)), status_cell(group, verdict, style, with_reason=False), *gates, epochs])
+    headers = ["Variant", *(c.header for c in chosen), "Seeds", "Status", *(["Gates"] if with_gates else []), "Epochs"]
+    return md_table(headers, rows, ["l", *alignments(chosen, records), "r", "l", *(["r"] if with_gates else []), "l"])
 
 
 def _metric_cell(group: list[RunRecord], key: str, facts: Mapping[str, Any]) -> str:
@@ -220,9 +255,9 @@ def _group_status(done: int, total: int, style: Style) -> str:
     return f"{style.mark('partial')} {done}/{total}"
 
 
-def groups_table(records: Sequence[RunRecord], planned: Sequence[Mapping[str, Any]] | None, spec_path: str,
+def groups_table(records: Sequence[RunRecord], planned: Sequence[Mapping[str, Any]] | None, run_command: str,
                  rank_key: str | None, style: Style) -> str | None:
-    """Group | Experiments | Status | Best result | Command (the ``vifspec run`` line for unfinished groups).
+    """Group | Experiments | Status | Best result | Command (``run_command --group G`` for unfinished groups).
 
     ``records`` are the finished runs; a planned variant without one is pending.
     """
@@ -235,7 +270,7 @@ def groups_table(records: Sequence[RunRecord], planned: Sequence[Mapping[str, An
     rows = []
     for group, variants in groups.items():
         done = [finished[v] for v in variants if v in finished]
-        command = f"`vifspec run {spec_path} --group {group}`" if len(done) < len(variants) else ""
+        command = f"`{run_command} --group {group}`" if len(done) < len(variants) else ""
         rows.append([group, _experiments_cell(variants), _group_status(len(done), len(variants), style), _group_best(done, rank_key), command])
     return md_table(["Group", "Experiments", "Status", "Best result", "Command"], rows)
 
@@ -243,7 +278,92 @@ def groups_table(records: Sequence[RunRecord], planned: Sequence[Mapping[str, An
 def _top_results(records: Sequence[RunRecord], rank_by: str | None, columns: Sequence[str], top_k: int) -> str | None:
     if not rank_by or not records:
         return None
-    return section(f"Top Results (by {rank_by})", render_ranking(list(records), rank_by, list(columns), top_k))
+    return section(f"Top Results (by {rank_by})", render_ranking(list(records), rank_by, list(columns), top_k, digits=REPORT_DIGITS))
 
 
 __all__ = ["overall_status", "render_experiment_report"]
+
+
+def answer_section(variant_groups: Sequence[tuple[list[RunRecord], Verdict]], arm_groups: Sequence[tuple[list[RunRecord], Verdict]],
+                   rank_by: str | None, style: Style) -> str | None:
+    """What the experiment found, before any table: each verdict, which arm or variant won and by how much."""
+    lines: list[str] = []
+    for group, verdict in arm_groups:
+        lines += _arms_answer(group, verdict)
+    if len(variant_groups) == 1:
+        group, verdict = variant_groups[0]
+        means = mean_table([Sample(str(r.seed), r.metrics) for r in group])
+        lines.append(" ".join(verdict_sentences(verdict, f"variant {bold(group[0].variant)}" + _seeds_words(group))))
+        lines += baseline_sentences(group, means, merged_facts(group), style)
+    elif variant_groups:
+        lines += _variants_answer(variant_groups, rank_by)
+    return section("Answer", "\n".join(f"- {line}" for line in lines)) if lines else None
+
+
+def _seeds_words(group: Sequence[RunRecord]) -> str:
+    return f" ({len(group)} seeds)" if len(group) > 1 else ""
+
+
+def _variants_answer(verdicts: Sequence[tuple[list[RunRecord], Verdict]], rank_by: str | None) -> list[str]:
+    """``2 of 6 variants PASSED (FE-02, FE-05).`` and the best on the ranking metric, ahead of the next by how much."""
+    passed = [g[0].variant for g, v in verdicts if v.status == "PASSED"]
+    names = f" ({', '.join(passed)})" if passed and len(passed) <= MAX_KEY_METRICS else ""
+    lines = [f"{len(passed)} of {len(verdicts)} variants **PASSED**{names}."]
+    if not rank_by:
+        return lines
+    facts = merged_facts([r for g, _ in verdicts for r in g])
+    scored = []
+    for group, verdict in verdicts:
+        means = mean_table([Sample(str(r.seed), r.metrics) for r in group])
+        key = resolve_key(rank_by, means)
+        scored.append((group, verdict, key, lookup(means, key)))
+    ranked_groups = sort_by([s for s in scored if is_number(s[3])], lambda s: s[3], facts_of(facts, rank_by).higher_is_better)
+    if not ranked_groups:
+        return lines
+    best, *others = ranked_groups
+    group, verdict, key, value = best
+    met = f", {verdict.met}/{verdict.total} criteria met" if verdict.total else ""
+    line = f"Best on {key}: {bold(group[0].variant)} ({fmt_metric(value, facts, key)}{_mean_words(group)}, {verdict.status}{met})"
+    if others and others[0][3] == value:
+        line += f", tied with {bold(others[0][0][0].variant)}"
+    elif others:
+        runner_up = others[0]
+        lower = " (lower is better)" if facts_of(facts, key).higher_is_better is False else ""
+        line += (f", ahead of {bold(runner_up[0][0].variant)} ({fmt_metric(runner_up[3], facts, key)}) "
+                 f"by {fmt_delta(value - runner_up[3], metric_unit(facts, key))}{lower}")
+    lines.append(line + ".")
+    passing = [s for s in ranked_groups if s[1].status == "PASSED"]
+    if passing and passing[0] is not best:
+        lines.append(f"Best that passed: {bold(passing[0][0][0].variant)} ({fmt_metric(passing[0][3], facts, key)}).")
+    return lines
+
+
+def _mean_words(group: Sequence[RunRecord]) -> str:
+    return f", mean of {len(group)} seeds" if len(group) > 1 else ""
+
+
+def _arms_answer(group: list[RunRecord], verdict: Verdict) -> list[str]:
+    """The arms verdict and the arm that leads on the metric its criteria compare, with the difference."""
+    lines = [" ".join(verdict_sentences(verdict, "arms comparison" + _seeds_words(_one_arm(group))))]
+    results = results_from_records(group)
+    facts = merged_facts(group)
+    means = arm_means(results)
+    keys = arm_keys(means, facts)
+    if len(means) < 2 or not keys:
+        return lines
+    key = next((k for k in keys if criteria_referencing(verdict, k.partition(".")[2])), keys[0])
+    values = {arm: lookup(table, key) for arm, table in means.items() if is_number(lookup(table, key))}
+    order = sort_by(list(values), values.get, facts_of(facts, key).higher_is_better)
+    if len(order) < 2:
+        return lines
+    best, second = order[0], order[1]
+    n = len(results.labels())
+    lines.append(f"On {key}, {bold(best)} leads: {fmt_metric(values[best], facts, key)} vs {fmt_metric(values[second], facts, key)} "
+                 f"for {bold(second)} ({fmt_delta(values[best] - values[second], metric_unit(facts, key))}"
+                 + (f", means of {n} seeds" if n > 1 else "") + ").")
+    return lines
+
+
+def _one_arm(group: Sequence[RunRecord]) -> list[RunRecord]:
+    first_arm = group[0].arm
+    return [r for r in group if r.arm == first_arm]

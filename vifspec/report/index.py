@@ -4,13 +4,14 @@ in-place update of the blocks between ``<!-- NAME:START -->`` and ``<!-- NAME:EN
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Sequence
 
 from vifspec.facts import facts_of
 from vifspec.records import RunRecord
 from vifspec.report.access import best_of, common_keys, lookup, resolve_key, sort_by
 from vifspec.report.markdown import bold, fmt_num, is_number, md_table
+from vifspec.report.units import fmt_value
 
 Record = RunRecord
 INDEX_DIGITS = 3
@@ -28,7 +29,12 @@ class Column:
     metric: str | None = None
 
     def cell(self, record: Record) -> str:
+        """The value: a metric in its declared unit (a rate in %, like every other table), else a number."""
         value = self.read(record)
+        if self.metric is not None:
+            unit = facts_of(record.metric_facts(), resolve_key(self.metric, record.metrics)).unit
+            if unit != "number":
+                return fmt_value(value, unit)
         if isinstance(value, float) and self.digits == 1:
             return f"{value:.1f}"
         return fmt_num(value, self.digits)
@@ -134,13 +140,15 @@ def ranked(records: Sequence[Record], rank_by: str) -> list[Record]:
     return sort_by(list(records), rank_column.read, facts_of(_facts(records), rank_by).higher_is_better)
 
 
-def render_ranking(records: Sequence[Record], rank_by: str, columns: list[str], top_k: int = 3) -> str:
+def render_ranking(records: Sequence[Record], rank_by: str, columns: list[str], top_k: int = 3, digits: int = INDEX_DIGITS) -> str:
     """Rank | Variant | columns..., the ``top_k`` best records on ``rank_by``, best value of each metric in
-    bold (when at least two rows have one); records without a ``rank_by`` value come last, ranked ``-``."""
+    bold (when at least two rows have one); records without a ``rank_by`` value come last, ranked ``-``.
+    Metrics show ``digits`` decimals (rates in %)."""
     facts = _facts(records)
     top = ranked(records, rank_by)[:top_k]
     rank_column = column(rank_by)
     chosen = [column(name) for name in columns if name != "variant"]
+    chosen = [replace(c, digits=digits) if c.metric is not None else c for c in chosen]
     best = {c.header: _bold_value(c, top, facts_of(facts, c.metric).higher_is_better) for c in chosen if c.metric is not None}
     rows = []
     for rank, record in enumerate(top, start=1):

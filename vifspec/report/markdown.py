@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
 
 Cell = Any
 MISSING_CELL = "-"
@@ -149,3 +149,26 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[Cell]], align: Sequ
     lines = ["| " + " | ".join(_cell(h) for h in headers) + " |", "|" + "|".join(rule) + "|"]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures drawn beside a report (kind -> file name, relative to the report), or ``missing``:
+    why there are none and how to get them."""
+
+    files: Mapping[str, str] = field(default_factory=dict)
+    missing: str | None = None
+
+    def image(self, kind: str, caption: str) -> str | None:
+        """``![caption](curves.png)`` when the figure exists."""
+        name = self.files.get(kind)
+        return f"![{caption}]({name})" if name else None
+
+    def note(self) -> str | None:
+        """The section saying why figures are missing and how to draw them."""
+        return section("Figures", self.missing) if self.missing else None
+
+
+def with_image(text: str | None, image: str | None) -> str | None:
+    """A section with a figure appended (the section alone, or nothing, when either is missing)."""
+    return f"{text}\n\n{image}" if text and image else text

@@ -13,7 +13,7 @@ from vifspec.report.comparison import (
 )
 from vifspec.report.diagnostics import diagnostics_section, summary_sentences
 from vifspec.report.dynamics import dynamics_section, loss_balance_section, tracked_section
-from vifspec.report.markdown import Style, bold, finish, md_table, section
+from vifspec.report.markdown import Figures, Style, bold, finish, is_number, md_table, section, with_image
 from vifspec.report.units import fmt_metric
 from vifspec.report.verdict_view import (
     achieved_text, combined_status, criteria_referencing, read_verdict, verdict_sections,
@@ -27,9 +27,11 @@ MAX_LISTED = 6
 
 
 def render_run_report(records: RunRecord | Sequence[RunRecord], verdict: Verdict | Mapping[str, Any] | None = None,
-                      *, ascii: bool = False) -> str:
+                      *, ascii: bool = False, figures: Figures | None = None) -> str:
     """Render ``report.md`` of one record (its seed's verdict) or of one variant's seeds (the verdict
-    over them, given as ``verdict``); sections without data are left out."""
+    over them, given as ``verdict``); sections without data are left out. ``figures`` drawn beside the
+    report are shown in their sections (or the report says how to get them)."""
+    figures = figures or Figures()
     group = [records] if isinstance(records, RunRecord) else list(records)
     first = group[0]
     view = read_verdict(verdict if verdict is not None or len(group) > 1 else first.verdict)
@@ -44,17 +46,25 @@ def render_run_report(records: RunRecord | Sequence[RunRecord], verdict: Verdict
         "metrics": primary_metrics_section(metrics, facts, view, style, single, single.counts if single else {}),
         "seeds": per_seed_metrics(group, facts),
         "baseline": _baseline_section(group, metrics, facts, style, noise),
-        "criteria": criteria,
+        "criteria": with_image(criteria, figures.image("criteria", "Criteria over seeds: each seed, the mean, its interval and the target")),
         "gates": gates,
-        "loss_balance": loss_balance_section(single) if single else None,
-        "dynamics": dynamics_section(single) if single else None,
-        "tracked": tracked_section(single) if single else None,
+        "loss_balance": with_image(loss_balance_section(single), figures.image("loss_shares", "Loss balance over epochs")) if single else None,
+        "dynamics": _dynamics(single, figures),
+        "tracked": with_image(tracked_section(single), figures.image("tracked", "Tracked parameters over epochs")) if single else None,
         "trivial": section("Trivial Baselines", trivial_table(metrics, _trivial(group), facts, style, noise)),
         "diagnostics": diagnostics_section(metrics, facts, style),
     }
     chosen = first.report.get("sections") or list(named)
     sections = [header(group, view, style), amendment_note(first, style), _hypothesis(first)]
-    return finish(sections + [named[name] for name in named if name in chosen], style)
+    return finish(sections + [named[name] for name in named if name in chosen] + [figures.note()], style)
+
+
+def _dynamics(single: RunRecord | None, figures: Figures) -> str | None:
+    """Training dynamics of one run with its learning curves; the curves of every seed for a variant."""
+    curves = figures.image("curves", "Learning curves")
+    if single is None:
+        return section("Learning Curves", curves)
+    return with_image(dynamics_section(single), curves)
 
 
 def noise_of(group: Sequence[RunRecord]) -> Noise:
@@ -112,11 +122,12 @@ def status_cell(records: Sequence[RunRecord], view: Verdict | None, style: Style
 
 
 def epochs_cell(record: RunRecord) -> str | None:
-    """``14 (early stopped, patience=10)``, ``3 of 30 (diverged)`` or ``30``."""
+    """``14 (early stopped, patience=10)``, ``3 of 30 (diverged)`` or ``30`` (also when patience ran out
+    at the last epoch: nothing was cut short)."""
     epochs = record.epochs
     if epochs is None:
         return f"{len(record.history)} of ? ({record.status})" if record.history else None
-    if record.status == "early_stopped":
+    if record.status == "early_stopped" and epochs.run < epochs.max:
         return f"{epochs.run} (early stopped" + (f", patience={epochs.patience})" if epochs.patience is not None else ")")
     if record.status in (*FAILED_STATUSES, "running", "interrupted"):
         return f"{epochs.run} of {epochs.max} ({record.status})"
@@ -204,16 +215,23 @@ def summary_section(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, 
     first = group[0]
     if len(group) == 1 and first.epochs is not None and first.epochs.best is not None:
         sentences.append(f"Best epoch {first.epochs.best} of {first.epochs.run}.")
-    baseline = first.baseline
-    if baseline is not None and baseline.metrics:
-        rows = baseline_rows(_baseline_metrics(group), metrics, baseline.compare, facts, noise)
-        tally = baseline_tally(rows, style)
-        counts = [f"{tally[kind]} {word}" for kind, word in (("better", "better"), ("worse", "worse"),
-                                                               ("noise", "within noise"), ("negligible", "negligible")) if tally[kind]]
-        sentences.append(f"Against {baseline.label}: {', '.join(counts) or 'nothing compared'}.")
+    sentences += baseline_sentences(group, metrics, facts, style, noise)
     sentences += _trivial_sentences(metrics, _trivial(group), facts, noise)
     sentences += summary_sentences(metrics, facts)
     return section("Executive Summary", " ".join(sentences)) if sentences else None
+
+
+def baseline_sentences(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, style: Style,
+                       noise: Noise | None = None) -> list[str]:
+    """``Against V2 Baseline: 2 better, 1 within noise.`` (none without a baseline run)."""
+    baseline = group[0].baseline
+    if baseline is None or not baseline.metrics:
+        return []
+    rows = baseline_rows(_baseline_metrics(group), metrics, baseline.compare, facts, noise or noise_of(group))
+    tally = baseline_tally(rows, style)
+    counts = [f"{tally[kind]} {word}" for kind, word in (("better", "better"), ("worse", "worse"),
+                                                           ("noise", "within noise"), ("negligible", "negligible")) if tally[kind]]
+    return [f"Against {baseline.label}: {', '.join(counts) or 'nothing compared'}."]
 
 
 def _baseline_metrics(group: Sequence[RunRecord]) -> Metrics:
@@ -243,8 +261,8 @@ def _trivial_sentences(metrics: Metrics, trivial: Mapping[str, Metrics], facts: 
 def primary_metrics_table(metrics: Metrics, facts: Facts | None, view: Verdict | None, style: Style,
                           counts: Mapping[str, Mapping[str, list[int]]] | None = None) -> str | None:
     """Metric | Train | Validation | Test | other splits | Status (of the criteria using the metric)."""
-    splits = ordered_splits(s for s, values in metrics.items() if values)
-    names = list(dict.fromkeys(m for s in splits for m in metrics[s] if not m.startswith("loss.")))
+    splits = ordered_splits(s for s, values in metrics.items() if any(is_number(v) for v in values.values()))
+    names = list(dict.fromkeys(m for s in splits for m in metrics[s] if not m.startswith("loss.") and is_number(metrics[s][m])))
     if not names:
         return None
     statuses = {name: combined_status(criteria_referencing(view, name)) for name in names}
@@ -281,7 +299,7 @@ def per_seed_metrics(group: Sequence[RunRecord], facts: Facts) -> str | None:
     if not names:
         return None
     rows = [[r.run_label, r.status, *(fmt_metric((r.metrics.get(split) or {}).get(m), facts, f"{split}.{m}") for m in names)] for r in group]
-    return section("Per Seed", md_table(["Seed", "Status", *(f"{split}.{m}" for m in names)], rows, ["l", "l", *("r" for _ in names)]))
+    return section("Metrics per Seed", md_table(["Seed", "Status", *(f"{split}.{m}" for m in names)], rows, ["l", "l", *("r" for _ in names)]))
 
 
 def _baseline_section(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, style: Style, noise: Noise) -> str | None:

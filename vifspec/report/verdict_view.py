@@ -77,13 +77,14 @@ def _gap_cell(criterion: CriterionResult, style: Style) -> str:
 
 
 def criteria_table(view: Verdict, style: Style) -> str | None:
-    """Criterion | Target | Achieved | Status | Gap (seed 001)."""
-    if not view.criteria:
-        return None
+    """Criterion | Target | Achieved | Status | Gap (seed 001); criteria over a split set are in
+    :func:`per_split_table` instead (each criterion in one table)."""
     rows = [
         [bold(c.name), target_text(c), achieved_text(c), style.status(c.status), _gap_cell(c, style)]
-        for c in view.criteria
+        for c in view.criteria if not c.rows
     ]
+    if not rows:
+        return None
     return md_table(["Criterion", "Target", "Achieved", "Status", "Gap"], rows)
 
 

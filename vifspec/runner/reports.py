@@ -1,50 +1,137 @@
-"""Reports written as a run goes: each record's ``report.md``, each variant's over its seeds, ``REPORT.md``.
+"""Reports and figures written as a run goes: each record's ``report.md``, each variant's over its seeds,
+``REPORT.md``, and the figures beside each (when matplotlib is installed).
 
 Everything is rendered from the records on disk (:func:`vifspec.records.scan_records`) and the
 verdicts the one results model computes from them, so an interrupted sweep keeps reports that
-agree with its records.
+agree with its records. A figure is drawn again only when a record it shows is newer, unless
+``force`` (``vifspec report``).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from vifspec.compiler.variants import Variant
+from vifspec.errors import Problem
+from vifspec.figures import PLOTS_HINT, available, experiment_figures, run_figures
 from vifspec.records import RunRecord, atomic_write_text, scan_records
 from vifspec.report import render_experiment_report, render_run_report
-from vifspec.verdict import group_records, judge_records
-from vifspec.verdict.results import current_records, is_experiment_group
+from vifspec.report.access import lookup, resolve_key
+from vifspec.report.experiment_report import rank_key
+from vifspec.report.markdown import Figures
+from vifspec.report.run_report import merged_facts
+from vifspec.report.units import fmt_metric
+from vifspec.verdict import Verdict, group_records, judge_records
+from vifspec.verdict.results import Sample, current_records, is_experiment_group, mean_table
 
 REPORT_FILE, EXPERIMENT_REPORT_FILE = "report.md", "REPORT.md"
 
 
 def write_reports(experiment_id: str, spec_path: str, variants: Sequence[Variant], out: str | Path, ascii: bool) -> Path:
     """Write every record's and variant's ``report.md`` and the experiment's ``REPORT.md`` (listing the
-    planned ``variants``); return its path."""
+    planned ``variants``) with their figures; return the path of ``REPORT.md``."""
     root = Path(out) / experiment_id
     scan = scan_records(root)
     write_record_reports(scan.records, scan.paths, ascii)
     planned = [{"variant": v.id, "group": v.group} for v in variants] or None
-    text = render_experiment_report(scan.records, planned=planned, spec_path=spec_path, ascii=ascii, problems=scan.problems)
-    atomic_write_text(root / EXPERIMENT_REPORT_FILE, text)
-    return root / EXPERIMENT_REPORT_FILE
+    return write_experiment_report(root, scan.records, scan.paths, ascii, planned=planned, spec_path=spec_path, out=str(out),
+                                   problems=scan.problems)
 
 
-def write_record_reports(records: Sequence[RunRecord], paths: Sequence[Path], ascii: bool) -> list[Path]:
-    """``report.md`` beside each record (its seed's verdict) and, for a variant with several seeds,
-    in the variant's folder (the verdict over its seeds); return the paths written."""
-    where = {id(r): p.parent for r, p in zip(records, paths)}
+def rewrite_reports(folder: Path, scan: Any, ascii: bool) -> list[Path]:
+    """``vifspec report``: every report and figure of the records ``scan``ned below ``folder`` drawn again;
+    ``REPORT.md`` when the folder is an experiment's (it holds variant folders). Returns the reports written."""
+    written = write_record_reports(scan.records, scan.paths, ascii, force=True)
+    variant_folders = [folder / r.variant for r in scan.records]
+    if all(v in p.parents for v, p in zip(variant_folders, scan.paths)) or len(set(variant_folders)) > 1:
+        written.append(write_experiment_report(folder, scan.records, scan.paths, ascii, problems=scan.problems, force=True))
+    return written
+
+
+def write_record_reports(records: Sequence[RunRecord], paths: Sequence[Path], ascii: bool, *, force: bool = False) -> list[Path]:
+    """``report.md`` and figures beside each record (its seed's verdict) and, for a variant with several
+    seeds, in the variant's folder (the verdict over its seeds); return the reports written."""
+    where = {id(r): p for r, p in zip(records, paths)}
     written = []
     for group in group_records(current_records(records)):
         for record in group if not is_experiment_group(group) or group[0].arm else ():
-            written.append(_write(where[id(record)] / REPORT_FILE, render_run_report([record], record.verdict, ascii=ascii)))
+            path = where[id(record)]
+            figures = _figures(path.parent, lambda r=record, p=path: run_figures([r], None, p.parent, _newest([p], force)))
+            written.append(_write(path.parent / REPORT_FILE, render_run_report([record], record.verdict, ascii=ascii, figures=figures)))
         if len(group) > 1 and not is_experiment_group(group):
-            folder = _common_parent([where[id(r)] for r in group])
-            verdict = judge_records(group).to_dict()
-            written.append(_write(folder / REPORT_FILE, render_run_report(group, verdict, ascii=ascii)))
+            folder = _common_parent([where[id(r)].parent for r in group])
+            verdict = judge_records(group)
+            newest = _newest([where[id(r)] for r in group], force)
+            figures = _figures(folder, lambda: run_figures(group, verdict, folder, newest))
+            written.append(_write(folder / REPORT_FILE, render_run_report(group, verdict, ascii=ascii, figures=figures)))
     return written
+
+
+def write_experiment_report(root: Path, records: Sequence[RunRecord], paths: Sequence[Path], ascii: bool, *,
+                            planned: list[dict] | None = None, spec_path: str | None = None, out: str | None = None,
+                            problems: Sequence[Problem] = (), force: bool = False) -> Path:
+    """``REPORT.md`` of an experiment folder with its figures (ranking, arms, criteria over seeds)."""
+    current = current_records(records)
+    judged: list[tuple[list[RunRecord], Verdict]] = [
+        (g, judge_records([r for r in g if r.status != "running"])) for g in group_records(current) if any(r.status != "running" for r in g)
+    ]
+    newest = _newest(paths, force)
+    figures = _figures(root, lambda: experiment_figures(judged, root, rank_key(current), newest) | _only_variant(judged, root))
+    text = render_experiment_report(records, planned=planned, spec_path=spec_path, out=out, ascii=ascii, problems=problems,
+                                    figures=figures)
+    return _write(root / EXPERIMENT_REPORT_FILE, text)
+
+
+def variant_lines(variants: Sequence[Variant], found: Mapping[tuple[str, str], RunRecord | None]) -> list[str]:
+    """``vifspec run --list``: per variant its group, how many of its seeds are done, its verdict over them
+    (an arm: the arms experiment's) and its key metric (the mean over the finished seeds)."""
+    records = [r for r in found.values() if r is not None]
+    key = rank_key(records)
+    verdicts = {}
+    for group in group_records(records):
+        verdict = judge_records(group)
+        verdicts |= {(r.variant, r.run_label): verdict for r in group}
+    facts = merged_facts(records)
+    lines = []
+    for variant in variants:
+        mine = [r for (v, _), r in found.items() if v == variant.id]
+        done = [r for r in mine if r is not None]
+        state = "complete" if mine and len(done) == len(mine) else f"partial {len(done)}/{len(mine)} seeds" if done else "pending"
+        verdict = verdicts[(done[0].variant, done[0].run_label)].status if done else "-"
+        value = _mean_of(done, key) if key else None
+        metric = f"{key} {fmt_metric(value, facts, key)}" if key and value is not None else ""
+        lines.append(f"{variant.id:<20} group={variant.group or '-':<8} {state:<20} {verdict:<13} {metric:<24} {variant.description}".rstrip())
+    return lines
+
+
+def _mean_of(records: Sequence[RunRecord], key: str) -> Any:
+    means = mean_table([Sample(str(r.seed), r.metrics) for r in records])
+    return lookup(means, resolve_key(key, means))
+
+
+def _only_variant(judged: Sequence[tuple[list[RunRecord], Verdict]], root: Path) -> dict[str, str]:
+    """The learning curves of an experiment's only variant, linked from ``REPORT.md`` too."""
+    variants = [g for g, _ in judged if not is_experiment_group(g)]
+    curves = root / variants[0][0].variant / "curves.png" if len(variants) == 1 else None
+    return {"curves": curves.relative_to(root).as_posix()} if curves is not None and curves.exists() else {}
+
+
+def _figures(folder: Path, draw: Any) -> Figures:
+    """The figures ``draw`` leaves in ``folder``, or the note on how to get them."""
+    if not available():
+        return Figures(missing=f"Figures are not drawn: matplotlib is not installed. Install it with `{PLOTS_HINT}`, "
+                               f"then `vifspec report {folder}` draws them.")
+    return Figures(files=draw())
+
+
+def _newest(paths: Sequence[Path], force: bool) -> float | None:
+    """The modification time of the newest record (``None`` draws every figure again)."""
+    if force:
+        return None
+    times = [p.stat().st_mtime for p in paths if p.exists()]
+    return max(times) if times else None
 
 
 def _write(path: Path, text: str) -> Path:
@@ -57,4 +144,5 @@ def _common_parent(folders: list[Path]) -> Path:
     return Path(os.path.commonpath([str(f) for f in folders]))
 
 
-__all__: list[Any] = ["EXPERIMENT_REPORT_FILE", "REPORT_FILE", "write_record_reports", "write_reports"]
+__all__: list[Any] = ["EXPERIMENT_REPORT_FILE", "REPORT_FILE", "rewrite_reports", "variant_lines", "write_experiment_report",
+                      "write_record_reports", "write_reports"]

@@ -26,6 +26,8 @@ from vifspec.runner.backends import InProcess, open_backend
 from vifspec.runner.reports import write_reports
 from vifspec.runner.sweep import Sweep
 from vifspec.runner.units import Job, plan_units
+from vifspec.progress import Watcher, Watchers, display_for
+from vifspec.tracking import tracker_for
 from vifspec.spec.schema import Spec
 from vifspec.spec.source import Source, resolve_path
 from vifspec.verdict import FAILED, PASSED, Verdict, group_records, judge_records
@@ -51,6 +53,8 @@ class RunOptions:
     ray_address: str | None = None
     retries: int = 2
     """How many times Ray retries a task whose worker died, before its plans are recorded as crashed."""
+    log: str | None = None
+    """A tracking exporter: ``mlflow`` or ``tensorboard`` (:mod:`vifspec.tracking`)."""
 
 
 @dataclass
@@ -118,8 +122,13 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
     problems = preflight(pending, registry, options.device, inspect=together)
     if problems:
         raise SpecError(problems)
+    trackers = [tracker_for(options.log, options.out, say)] if options.log else []  # a missing extra stops us here
     baselines = resolve_baseline(spec, source.path, options, say, registry)
     summary = RunSummary(spec.experiment.id)
+    remote = bool(pending) and (options.workers is not None or options.ray_address is not None)
+    display = display_for(total=len(pending), quiet=options.progress is False or remote)  # Ray workers train out of sight
+    watch = Watchers([display, *trackers])
+    reported: list[tuple[Plan, RunRecord]] = []
     for plan in plans:
         record = finished.get(id(plan))
         if record is not None:
@@ -129,6 +138,7 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
 
     def on_record(plan: Plan, record: RunRecord, crash: str | None) -> None:
         summary.records.append(record)
+        reported.append((plan, record))
         if crash:
             summary.crashed.append(crash)
         if spec.arms:
@@ -136,15 +146,31 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
 
     def on_unit() -> None:
         summary.report_path = write_reports(spec.experiment.id, source.path, variants, options.out, options.ascii or spec.report.ascii)
+        for plan, record in reported:  # its report and figures now exist
+            watch.plan_reported(record, plan.run_dir(options.out))
+        reported.clear()
 
-    job = Job(options.out, options.device, baselines, options.progress, registry)
+    job = Job(options.out, options.device, baselines, False if remote else watch, registry)
     backend = open_backend(options.workers, options.ray_address, pending, options.retries) if pending else InProcess()
-    Sweep(backend, job, options.resume, say, on_record, on_unit).run(plan_units(pending, together.variants))
-    on_unit()
+    try:
+        watch.experiment_started(spec.experiment.model_dump(), source.path)
+        Sweep(backend, job, options.resume, say, on_record, on_unit).run(plan_units(pending, together.variants))
+        on_unit()
+        _report_to_watchers(summary, plans, spec, options, watch)
+    finally:
+        watch.close()
+    return summary
+
+
+def _report_to_watchers(summary: RunSummary, plans: list[Plan], spec: Spec, options: RunOptions, watch: Watcher) -> None:
+    """Every verdict judged; the watchers told the arms' verdicts (they came after their plans) and the experiment's end."""
     order = {(p.variant, p.label): i for i, p in enumerate(plans)}
     summary.records.sort(key=lambda r: order.get((r.variant, r.run_label), len(order)))
     summary.judged = [(group, judge_records(group)) for group in group_records(summary.records)]
-    return summary
+    folders = {(p.variant, p.label): p.run_dir(options.out) for p in plans}
+    for record in summary.records if spec.arms else ():
+        watch.plan_reported(record, folders[(record.variant, record.run_label)])
+    watch.experiment_finished(summary.judged, Path(options.out) / spec.experiment.id)
 
 
 class _SeedsTogether:

@@ -38,7 +38,8 @@ class Job:
     out: str
     device: str | None = None
     baselines: dict[int, BaselineRef] = field(default_factory=dict)
-    progress: bool | None = None
+    progress: Any = None
+    """A display or tracker (:class:`~vifspec.progress.Watcher`) in this process; a bool for workers elsewhere."""
     registry: Registry | None = None
 
     def baseline(self, seed: int) -> BaselineRef | None:
