@@ -1,8 +1,11 @@
 """The ``vifspec`` command line. Thin: each command calls the library; errors become exit codes here only.
 
-Exit codes: 0 success (every verdict PASSED), 1 a verdict FAILED, 2 invalid input, 3 a crash inside
-training (the other plans still ran), 4 a verdict INCONCLUSIVE (the evidence neither passes nor fails a
-criterion), 130 interrupted (Ctrl-C; the record is marked ``interrupted`` and a rerun resumes).
+Exit codes (also in ``vifspec --help``): 0 success (every verdict PASSED), 1 a verdict FAILED, 2 invalid
+input (a spec, a results file, a record, a command-line value), 3 a crash inside training (the other plans
+still ran), 4 a verdict INCONCLUSIVE (the evidence neither passes nor fails a criterion), 5 an environment
+or filesystem fault (an output that cannot be written: a missing or read-only folder, a file where a folder
+should be, a full disk; a path that would leave its output root), 130 interrupted (Ctrl-C; the record is
+marked ``interrupted`` and a rerun resumes).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from typing import Any
 import click
 
 from vifspec import __version__
-from vifspec.errors import SpecError, VifspecError
+from vifspec.errors import EnvironmentFault, SpecError, VifspecError
+from vifspec.limits import MAX_SEEDS
 
 VERDICT_EXIT = {"PASSED": 0, "FAILED": 1, "INCONCLUSIVE": 4}
 
@@ -28,7 +32,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except VifspecError as exc:
             for line in str(exc).splitlines():
-                click.echo(f"error: {line}" if isinstance(exc, SpecError) else line, err=True)
+                click.echo(f"error: {line}" if isinstance(exc, (SpecError, EnvironmentFault)) else line, err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted; finished records are kept, rerun to resume", err=True)
@@ -42,6 +46,17 @@ def main() -> None:
 
     Write an experiment as a TOML spec; vifspec compiles it into plans, trains them with PyTorch,
     judges the results PASS/FAIL against criteria declared before the run, and writes reports.
+
+    \b
+    Exit codes:
+      0  success, every verdict PASSED
+      1  a verdict FAILED
+      2  invalid input (spec, results file, record, option), with file:line
+      3  a crash inside training (the record is marked crashed)
+      4  a verdict INCONCLUSIVE
+      5  environment or filesystem fault (output missing, read-only, full,
+         blocked by a file, or outside its root), one line with path and cause
+      130  interrupted (Ctrl-C)
     """
 
 
@@ -49,7 +64,7 @@ def main() -> None:
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--only", multiple=True, metavar="ID", help="Run only these variant ids (repeatable).")
 @click.option("--group", metavar="G", help="Run only the variants of this group.")
-@click.option("--seeds", type=click.IntRange(min=1), help="Run seeds 0..N-1 instead of [train].seeds.")
+@click.option("--seeds", type=click.IntRange(1, MAX_SEEDS), help=f"Run seeds 0..N-1 instead of [train].seeds (N <= {MAX_SEEDS}).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Override [train].device.")
 @click.option("--out", default="runs", show_default=True, help="Root of the run store.")
 @click.option("--dry-run", is_flag=True, help="Show what would run (and what is already done); train nothing.")
@@ -76,6 +91,7 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
     PASSED, 1 when one is FAILED, 4 when none failed but one is INCONCLUSIVE, 2 for an invalid spec
     (found before any training), 3 when a plan crashed (the others still ran; a rerun retries it).
     """
+    from vifspec.paths import writable_folder
     from vifspec.registry import default_registry
     from vifspec.runner import RunOptions, compile_run, run_spec
 
@@ -92,6 +108,7 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
         _, _, variants, plans = compile_run(spec, listing, default_registry())
         _print_variants(variants if list_only else [], plans, out, dry_run)
         return
+    writable_folder(out)  # before any training: a run store that cannot be written is exit 5 now
     summary = run_spec(spec, options, say=(lambda line: None) if quiet else (lambda line: click.echo(line, err=True)))
     from vifspec.verdict.results import group_label
 
@@ -103,6 +120,13 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
         click.echo(f"crashed: {crash}", err=True)
     click.echo(f"report: {summary.report_path}")
     sys.exit(3 if summary.crashed else VERDICT_EXIT[summary.status])
+
+
+def _write_output(path: str, text: str) -> None:
+    """A file the user named (``--out``, ``--into``): written atomically; its folder must exist."""
+    from vifspec.records import atomic_write_text
+
+    atomic_write_text(path, text, parents=False)
 
 
 def _print_variants(variants: list[Any], plans: list[Any], out: str, dry_run: bool) -> None:
@@ -130,29 +154,37 @@ def _print_variants(variants: list[Any], plans: list[Any], out: str, dry_run: bo
               help="Also re-judge the records under RUNS (default runs/) and flag amended criteria.")
 @click.option("--mark-amended", is_flag=True, help="With --records: store each detected amendment in its record.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write the output to a file (e.g. junit.xml).")
-@click.option("--deep", is_flag=True, help="Also prepare every variant: build data and model, bind inputs, one forward pass (imports torch).")
-def check(paths: tuple[str, ...], format_: str, records: str | None, mark_amended: bool, out_path: str | None, deep: bool) -> None:
+@click.option("--deep", is_flag=True, help="Also prepare every variant: build data and model, bind inputs, one forward pass "
+              "(imports torch and the modules the specs name).")
+@click.option("--import", "import_", is_flag=True,
+              help="Import the modules that specs name as 'pkg.mod:obj' (this executes their code) to check the objects, "
+                   "their inputs and metric facts. Without it (or --deep), an import path is checked for its form and "
+                   "for a module that can be found, and nothing a spec names is imported.")
+def check(paths: tuple[str, ...], format_: str, records: str | None, mark_amended: bool, out_path: str | None, deep: bool,
+          import_: bool) -> None:
     """Compile every spec under PATHS (default: specs/, or none with --records) and report every problem.
 
     With --deep, also prepare every variant (no training), so problems that need the data or the model
     (a column, an output name, a parameter typo in a sweep, a missing split) are reported at their lines.
     Exit 0 when all are valid (and every re-judged record passes), 1 when a record's verdict is FAILED,
-    4 when one is INCONCLUSIVE, 2 when a spec is invalid, a record cannot be judged, or a record's
-    criteria were amended after it ran. Without --deep it never imports torch.
+    4 when one is INCONCLUSIVE, 2 when a spec is invalid, none is found, a record cannot be judged, or a
+    record's criteria were amended after it ran. Without --deep it never imports torch, and without
+    --import or --deep it executes no code a spec names (docs/threat-model.md).
     """
     from vifspec.check import check_paths, check_records
     from vifspec.check.formats import FORMATS
 
-    outcome = check_paths(list(paths) or ([] if records else ["specs"]))
+    imports = import_ or deep
+    outcome = check_paths(list(paths) or ([] if records else ["specs"]), imports=imports)
     if deep:
         from vifspec.check.deep import deepen
 
         deepen(outcome)
     if records:
-        check_records(records, outcome, mark_amended=mark_amended)
+        check_records(records, outcome, mark_amended=mark_amended, imports=imports)
     text = FORMATS[format_](outcome)
     if out_path:
-        Path(out_path).write_text(text, encoding="utf-8")
+        _write_output(out_path, text)
         click.echo(outcome.summary(), err=True)
     else:
         click.echo(text, nl=False)
@@ -182,15 +214,16 @@ def judge(spec: str, results: str, out_path: str | None, ascii_: bool) -> None:
     Exit 0 PASSED, 1 FAILED, 4 INCONCLUSIVE, 2 for invalid input.
     """
     from vifspec.compiler import load_spec
+    from vifspec.jsonfile import read_json
     from vifspec.report import render_judge_report
     from vifspec.verdict import judge_file
 
-    _, parsed = load_spec(spec)
-    verdict, judged = judge_file(parsed, _read_json(results))
+    _, parsed = load_spec(spec, imports=False)
+    verdict, judged = judge_file(parsed, read_json(results, "results file"), imports=False)
     baseline = parsed.baseline.model_dump() if parsed.baseline else None
     text = render_judge_report(parsed.experiment.model_dump(), verdict, judged, baseline=baseline, ascii=ascii_, settings=parsed.verdict)
     if out_path:
-        Path(out_path).write_text(text, encoding="utf-8")
+        _write_output(out_path, text)
         click.echo(f"{verdict.status}: {verdict.met}/{verdict.total} criteria met; report: {out_path}", err=True)
     else:
         click.echo(text)
@@ -199,7 +232,7 @@ def judge(spec: str, results: str, out_path: str | None, ascii_: bool) -> None:
 
 @main.command("plan")
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--seeds", type=click.IntRange(min=1))
+@click.option("--seeds", type=click.IntRange(1, MAX_SEEDS), help=f"Seeds 0..N-1 instead of [train].seeds (N <= {MAX_SEEDS}).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]))
 def plan_command(spec: str, seeds: int | None, device: str | None) -> None:
     """Print what SPEC will run: variants x seeds, device, how seeds train (together or one by one), parameter count, param/sample ratio."""
@@ -218,10 +251,16 @@ def plan_command(spec: str, seeds: int | None, device: str | None) -> None:
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--ascii", "ascii_", is_flag=True)
 def report(run_dir: str, ascii_: bool) -> None:
-    """Re-render report.md and the figures of a variant directory, or of every variant and REPORT.md of an
-    experiment directory (figures need matplotlib: pip install 'vifspec[plots]')."""
+    """Re-render report.md and the figures of every variant below RUN_DIR, and each experiment's REPORT.md
+    (figures need matplotlib: pip install 'vifspec[plots]').
+
+    Records are grouped by experiment: an experiment's REPORT.md goes in the folder named after its id
+    (runs/<id>/REPORT.md), or in RUN_DIR when it holds one experiment's variants. A folder mixing
+    experiments outside such folders is refused (exit 2): give one experiment's folder.
+    """
     from vifspec.figures import PLOTS_HINT, available
-    from vifspec.records import scan_records
+    from vifspec.paths import experiment_folders, under_root
+    from vifspec.records import Scan, scan_records
     from vifspec.runner.reports import rewrite_reports
 
     scan = scan_records(run_dir)
@@ -229,8 +268,13 @@ def report(run_dir: str, ascii_: bool) -> None:
         click.echo(f"warning: skipped {problem}", err=True)
     if not scan.records:
         raise SpecError(f"{run_dir}: no readable record.json below this directory")
-    for report_path in rewrite_reports(Path(run_dir), scan, ascii_):
-        click.echo(str(report_path))
+    root = Path(run_dir)
+    folders = experiment_folders(root, [(p, r.experiment.id, (r, p)) for r, p in zip(scan.records, scan.paths)])
+    for folder, found in folders.items():
+        problems = [p for p in scan.problems if Path(str(p.file)).is_relative_to(folder)]
+        part = Scan([r for r, _ in found], [p for _, p in found], problems)
+        for report_path in rewrite_reports(under_root(root, folder.relative_to(root)), part, ascii_):
+            click.echo(str(report_path))
     if not available():
         click.echo(f"figures not drawn: matplotlib is not installed ({PLOTS_HINT})", err=True)
 
@@ -240,12 +284,15 @@ def report(run_dir: str, ascii_: bool) -> None:
 @click.option("--into", "into", required=True, type=click.Path(dir_okay=False), help="Markdown file holding the AUTO-TABLE markers.")
 @click.option("--columns", help="Comma-separated columns (e.g. variant,param_count,test.qwk).")
 @click.option("--rank-by", help="Also regenerate the RANKING block, ranked by this metric (e.g. test.qwk).")
-@click.option("--top", "top_k", default=3, show_default=True)
+@click.option("--top", "top_k", default=3, show_default=True, type=click.IntRange(min=1))
 def index(runs: str, into: str, columns: str | None, rank_by: str | None, top_k: int) -> None:
-    """Regenerate the run-log table between <!-- AUTO-TABLE:START/END --> in place (and the ranking)."""
+    """Regenerate the run-log table between <!-- AUTO-TABLE:START/END --> in place (and the ranking).
+
+    A column or --rank-by metric that no record has is an error (exit 2), never an empty column.
+    """
     from vifspec.records import scan_records
     from vifspec.report import render_index_table, render_ranking, update_auto_table, update_block
-    from vifspec.report.index import report_columns
+    from vifspec.report.index import report_columns, unknown_column
 
     scan = scan_records(runs)
     for problem in scan.problems:
@@ -253,9 +300,12 @@ def index(runs: str, into: str, columns: str | None, rank_by: str | None, top_k:
     records = scan.records
     if not records:
         raise SpecError(f"{runs}: no readable record.json found")
-    cols = columns.split(",") if columns else None
-    target = Path(into)
-    text = target.read_bytes().decode("utf-8") if target.exists() else ""  # keeps CRLF as it is
+    cols = [c.strip() for c in columns.split(",")] if columns else None
+    named = [("--columns", c) for c in cols or []] + ([("--rank-by", rank_by)] if rank_by else [])
+    unknown = [f"{option}: {problem}" for option, name in named if (problem := unknown_column(records, name))]
+    if unknown:
+        raise SpecError(unknown)
+    text = _read_into(into)
     try:
         text = update_auto_table(text, render_index_table(records, cols))
         if rank_by:
@@ -263,9 +313,22 @@ def index(runs: str, into: str, columns: str | None, rank_by: str | None, top_k:
             text = update_block(text, "RANKING", ranking)
     except ValueError as exc:
         raise SpecError(f"{into}: {exc}") from None
-    with open(target, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+    _write_output(into, text)
     click.echo(f"{into}: {len(records)} record(s) indexed")
+
+
+def _read_into(into: str) -> str:
+    """The Markdown file ``--into`` as it is (CRLF kept), or "" when it does not exist yet."""
+    try:
+        return Path(into).read_bytes().decode("utf-8")
+    except (FileNotFoundError, NotADirectoryError):  # a new file (a missing or blocked folder fails when written)
+        return ""
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{into}: not UTF-8 text (byte at offset {exc.start})") from None
+    except IsADirectoryError:
+        raise SpecError(f"{into}: is a folder, not a Markdown file") from None
+    except OSError as exc:
+        raise EnvironmentFault.from_os_error(into, exc, "cannot read") from None
 
 
 @main.command("list")
@@ -297,7 +360,7 @@ def schema(out_path: str | None) -> None:
 
     text = json.dumps(Spec.model_json_schema(), indent=2)
     if out_path:
-        Path(out_path).write_text(text + "\n", encoding="utf-8")
+        _write_output(out_path, text + "\n")
     else:
         click.echo(text)
 
@@ -316,15 +379,6 @@ def _settings(settings: tuple[str, ...]) -> dict[str, Any]:
         except tomllib.TOMLDecodeError:
             out[key.strip()] = value.strip()
     return out
-
-
-def _read_json(path: str) -> Any:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SpecError(f"{path}: not valid JSON: {exc}") from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,12 +2,13 @@
 
 Only the CLI catches these (click's model): library code raises, the CLI prints the message and
 exits with ``exit_code``. Exit codes follow the design brief: 1 a gate fails (the CLI decides that from the verdict),
-2 invalid input, 3 a crash inside training.
+2 invalid input, 3 a crash inside training, 5 an environment or filesystem fault.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -56,6 +57,27 @@ class TrainingCrash(VifspecError):
     """Training raised: exit 3; the record was marked ``crashed`` before this was raised."""
 
     exit_code = 3
+
+
+class EnvironmentFault(VifspecError):
+    """The environment failed, not the input: an output that cannot be written (missing or read-only
+    folder, a file where a folder should be, a full disk) or a path that escapes its output root.
+    Exit 5, one line naming the path and the cause."""
+
+    exit_code = 5
+
+    def __init__(self, path: str | os.PathLike[str], cause: str):
+        self.path = str(path)
+        self.cause = cause
+        super().__init__(f"{self.path}: {cause}")
+
+    @classmethod
+    def from_os_error(cls, path: str | os.PathLike[str], exc: OSError, doing: str = "cannot write") -> "EnvironmentFault":
+        """``runs/x/record.json: cannot write: Permission denied (/work/runs)``: the cause in words, and the
+        path the operating system refused when it is another one (a parent folder, a temporary file)."""
+        cause = exc.strerror or type(exc).__name__
+        other = exc.filename if exc.filename not in (None, str(path), os.fspath(path)) else None
+        return cls(path, f"{doing}: {cause}" + (f" ({other})" if other else ""))
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -10,13 +10,21 @@ and what the compiler needs to know about it (its input names, a metric's direct
 ``vifspec check`` validates specs without importing torch. Declarations are validated when they are
 registered (pluggy's rule); the object is imported and checked against its declaration when it is
 first loaded.
+
+An import path named by a spec is code the spec asks to run. :meth:`Registry.get` with
+``imports=False`` (what ``vifspec check`` does unless given ``--import``) checks only its form and
+that its module can be found (:func:`module_exists`, which executes nothing); installed entry-point
+plugins are trusted as installed code and always loaded.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
+import importlib.util
 import inspect
 import re
+import sys
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import PurePath
@@ -28,7 +36,7 @@ from vifspec.facts import UNITS, Alert, MetricFacts
 KINDS = ("loss", "metric", "model", "dataset")
 ENTRY_POINT_GROUP = "vifspec.plugins"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_@.\-]*$")
-_TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+TARGET_FORM = "'package.module:object' (dotted Python names on each side of one ':', e.g. 'mypkg.losses:my_loss')"
 
 
 class RegistrationError(SpecError):
@@ -108,8 +116,8 @@ class Registry:
             raise RegistrationError(f"{kind} name {name!r} is not a valid component name")
         if name in self._components[kind]:
             raise RegistrationError(f"{kind} '{name}' is registered twice")
-        if isinstance(target, str) and not _TARGET.match(target):
-            raise RegistrationError(f"{kind} '{name}': target {target!r} is not of the form 'package.module:object'")
+        if isinstance(target, str) and not _valid_target(target):
+            raise RegistrationError(f"{kind} '{name}': target {target!r} is not of the form {TARGET_FORM}")
         if not isinstance(target, str) and not callable(target):
             raise RegistrationError(f"{kind} '{name}': target must be 'module:object' or a callable")
         component = Component(kind, name, target, summary=summary, **_options(kind, name, options))
@@ -122,12 +130,24 @@ class Registry:
     def components(self, kind: str) -> list[Component]:
         return [self._components[kind][n] for n in self.names(kind)]
 
-    def get(self, kind: str, name: str) -> Component:
-        """Look a component up by registry name or by ``"pkg.mod:obj"`` import path."""
+    def get(self, kind: str, name: str, *, imports: bool = True) -> Component:
+        """Look a component up by registry name or by ``"pkg.mod:obj"`` import path.
+
+        An import path is imported and its object described (:func:`component_from_object`). With
+        ``imports=False`` nothing is imported: the path is checked for its form and for a module that
+        can be found, and the component returned declares nothing (no inputs, no direction)."""
         if name in self._components[kind]:
             return self._components[kind][name]
         if ":" in name:
-            return component_from_object(kind, name, _import(name))
+            if not _valid_target(name):
+                raise SpecError(f"'{name}' is not an import path of the form {TARGET_FORM}")
+            if imports:
+                return component_from_object(kind, name, _import(name))
+            module = name.partition(":")[0]
+            if not module_exists(module):
+                raise SpecError(f"cannot find module '{module}' for '{name}' (nothing was imported): is it installed, "
+                                "or on PYTHONPATH?")
+            return Component(kind, name, name)
         hint = did_you_mean(name, self._components[kind])
         raise SpecError(f"unknown {kind} '{name}'{hint}")
 
@@ -199,12 +219,38 @@ def component_from_object(kind: str, target: str, obj: Any) -> Component:
         raise SpecError(str(exc)) from None
 
 
+def _valid_target(target: str) -> bool:
+    module, colon, attr = target.partition(":")
+    parts = [*module.split("."), *attr.split(".")]
+    return bool(colon) and all(part.isidentifier() for part in parts)
+
+
+def module_exists(name: str) -> bool:
+    """Whether the module ``name`` (dotted) can be found, without importing (executing) it or any of its
+    parent packages: the top-level name is looked up by the import system's finders, each submodule in
+    its parent's search locations (``importlib.util.find_spec`` on a dotted name would import the parents)."""
+    if name in sys.modules:
+        return True
+    top, *rest = name.split(".")
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return False
+    for part in rest:
+        if spec is None or spec.submodule_search_locations is None:
+            return False
+        spec = importlib.machinery.PathFinder.find_spec(f"{spec.name}.{part}", list(spec.submodule_search_locations))
+    return spec is not None
+
+
 def _import(target: str) -> Any:
     module_name, _, attr = target.partition(":")
     try:
         obj: Any = importlib.import_module(module_name)
     except ImportError as exc:
         raise SpecError(f"cannot import '{module_name}' for '{target}': {exc}") from None
+    except Exception as exc:  # the module's own code failed while importing
+        raise SpecError(f"importing '{module_name}' for '{target}' failed: {type(exc).__name__}: {exc}") from None
     for part in attr.split("."):
         if not hasattr(obj, part):
             raise SpecError(f"'{module_name}' has no attribute '{attr}'{did_you_mean(part, dir(obj))}")

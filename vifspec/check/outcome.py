@@ -1,6 +1,8 @@
 """``vifspec check``: compile every spec found, re-judge stored records, detect amended criteria.
 
-Torch-free: components are checked against their registry declarations, never imported.
+Torch-free: components are checked against their registry declarations, never imported; an object a
+spec names by import path is not imported either (its form and module are checked without executing
+anything) unless ``imports=True`` (``vifspec check --import``, and ``--deep``, which builds the models).
 
 - :func:`check_paths` compiles every ``.toml`` spec under some paths and collects every problem of
   every file, each placed at its line and column.
@@ -110,38 +112,48 @@ class CheckOutcome:
 # -- specs -------------------------------------------------------------------------------------
 
 
-def spec_files(paths: list[str]) -> list[Path]:
-    """The ``.toml`` files named or found (recursively) under ``paths``."""
+def spec_files(paths: list[str]) -> tuple[list[Path], list[Problem]]:
+    """The ``.toml`` files named or found (recursively) under ``paths``, and a problem for each folder
+    holding none (checking nothing is not "all valid")."""
     found: list[Path] = []
+    empty: list[Problem] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(path.rglob("*.toml")))
+            inside = sorted(path.rglob("*.toml"))
+            found.extend(inside)
+            if not inside:
+                empty.append(Problem("no spec files found (no *.toml below this folder)", str(path)))
         else:
             found.append(path)
-    return found
+    return found, empty
 
 
-def check_source(path: str | Path, text: str | None = None, registry: Registry | None = None) -> tuple[int, list[Problem]]:
-    """Compile one spec (``text`` as its content, else read from ``path``): its variant count and problems."""
+def check_source(path: str | Path, text: str | None = None, registry: Registry | None = None,
+                 imports: bool = False) -> tuple[int, list[Problem]]:
+    """Compile one spec (``text`` as its content, else read from ``path``): its variant count and problems.
+    Nothing the spec names is imported unless ``imports``."""
     try:
-        source, spec = load_spec(path, registry or default_registry(), text)
+        source, spec = load_spec(path, registry or default_registry(), text, imports=imports)
         return (len(expand_variants(spec, source)) if spec.trainable else 1), []
     except SpecError as exc:
         return 0, [p if p.file else replace(p, file=str(path)) for p in exc.problems]
 
 
-def check_paths(paths: list[str], registry: Registry | None = None) -> CheckOutcome:
-    """Compile every spec under ``paths``; every problem of every file is collected, none raised."""
+def check_paths(paths: list[str], registry: Registry | None = None, imports: bool = False) -> CheckOutcome:
+    """Compile every spec under ``paths``; every problem of every file is collected, none raised.
+    Nothing a spec names is imported unless ``imports``."""
     registry = registry or default_registry()
     outcome = CheckOutcome()
-    for path in spec_files(paths):
-        add_spec(outcome, str(path), registry)
+    files, empty = spec_files(paths)
+    outcome.problems.extend(empty)
+    for path in files:
+        add_spec(outcome, str(path), registry, imports)
     return outcome
 
 
-def add_spec(outcome: CheckOutcome, path: str, registry: Registry) -> None:
-    variants, problems = check_source(path, registry=registry)
+def add_spec(outcome: CheckOutcome, path: str, registry: Registry, imports: bool = False) -> None:
+    variants, problems = check_source(path, registry=registry, imports=imports)
     outcome.files.append(path)
     outcome.variants += variants
     outcome.problems.extend(problems)

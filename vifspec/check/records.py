@@ -34,10 +34,11 @@ class _CompiledSpec:
 
 
 def check_records(root: str | Path, outcome: CheckOutcome | None = None, registry: Registry | None = None,
-                  mark_amended: bool = False) -> CheckOutcome:
+                  mark_amended: bool = False, imports: bool = False) -> CheckOutcome:
     """Re-judge every record under ``root`` against its spec as it is now (see the module docstring).
 
-    The spec of each record is checked too (added to ``outcome.files`` once).
+    The spec of each record is checked too (added to ``outcome.files`` once), importing nothing it
+    names unless ``imports``.
     """
     registry = registry or default_registry()
     outcome = outcome or CheckOutcome()
@@ -53,7 +54,7 @@ def check_records(root: str | Path, outcome: CheckOutcome | None = None, registr
         if id(record) not in current:
             outcome.records.append(RecordCheck(paths[id(record)], skipped="a newer record of the same variant and seed exists"))
     for group in group_records(r for r in scan.records if id(r) in current):
-        compile_spec = lambda spec_path: _compiled(spec_path, cache, outcome, registry)  # noqa: E731
+        compile_spec = lambda spec_path: _compiled(spec_path, cache, outcome, registry, imports)  # noqa: E731
         for check in _judge_group(group, paths, compile_spec):
             if mark_amended and check.amendment:
                 record = next(r for r in group if paths[id(r)] == check.path)
@@ -63,13 +64,14 @@ def check_records(root: str | Path, outcome: CheckOutcome | None = None, registr
     return outcome
 
 
-def _compiled(spec_path: str, cache: dict[str, _CompiledSpec | None], outcome: CheckOutcome, registry: Registry) -> _CompiledSpec | None:
+def _compiled(spec_path: str, cache: dict[str, _CompiledSpec | None], outcome: CheckOutcome, registry: Registry,
+              imports: bool) -> _CompiledSpec | None:
     """The spec at ``spec_path`` compiled once (None when invalid; its problems go to ``outcome``)."""
     if spec_path not in cache:
         if spec_path not in outcome.files:
-            add_spec(outcome, spec_path, registry)
+            add_spec(outcome, spec_path, registry, imports)
         try:
-            source, spec = load_spec(spec_path, registry)
+            source, spec = load_spec(spec_path, registry, imports=imports)
             variants = {v.id: v for v in expand_variants(spec, source)} if spec.trainable else {}
             cache[spec_path] = _CompiledSpec(source, spec, variants)
         except SpecError:

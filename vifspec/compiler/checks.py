@@ -2,7 +2,9 @@
 
 Each check returns a list of problems placed at the key that is wrong, so that one run of the
 compiler reports every problem of a file. Torch-free: components are looked up by their
-registry declarations, never imported (except user objects named by import path).
+registry declarations, never imported. A user object named by import path (``"pkg.mod:obj"``) is
+imported only with ``imports=True`` (what ``run`` and ``check --import`` do); otherwise its form and
+its module's presence are checked without executing anything.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from vifspec.spec.overrides import leaf_paths, override_keys, settable
 from vifspec.spec.schema import Spec
 
 
-
-def check_spec(spec: Spec, source: Any, registry: Registry) -> list[Problem]:
-    """All cross-reference problems of ``spec`` (an empty list when it is sound)."""
+def check_spec(spec: Spec, source: Any, registry: Registry, imports: bool = True) -> list[Problem]:
+    """All cross-reference problems of ``spec`` (an empty list when it is sound); ``imports``: import the
+    objects named by import path to check them and their inputs (else nothing named is executed)."""
     produced = produced_metrics(spec, source.doc)
     return [
-        *_check_components(spec, source, registry),
+        *_check_components(spec, source, registry, imports),
         *_check_metric_lists(spec, source, registry),
         *_check_monitors(spec, source, produced),
         *_check_criteria(spec, source, produced),
@@ -40,7 +42,7 @@ def produced_metrics(spec: Spec, doc: dict[str, Any] | None = None) -> dict[str,
     return {split: set(names) | auto for split, names in spec.metrics.items()}
 
 
-def _check_components(spec: Spec, source: Any, registry: Registry) -> Iterator[Problem]:
+def _check_components(spec: Spec, source: Any, registry: Registry, imports: bool) -> Iterator[Problem]:
     wanted: list[tuple[str, str, tuple[Any, ...]]] = []
     if spec.data is not None:
         wanted.append(("dataset", registry.dataset_name(spec.data.source), ("data", "source")))
@@ -49,15 +51,16 @@ def _check_components(spec: Spec, source: Any, registry: Registry) -> Iterator[P
     wanted += [("metric", m.fn, ("metric", n, "fn")) for n, m in spec.metric.items()]
     if spec.baseline is not None:
         wanted += [("model", name, ("baseline", "trivial")) for name in spec.baseline.trivial]
+    wanted += [("metric", name, ("metrics", split)) for split, names in spec.metrics.items() for name in names if ":" in name]
     for kind, name, at in wanted:
         try:
-            component = registry.get(kind, name)
+            component = registry.get(kind, name, imports=imports)
         except SpecError as exc:
             yield source.problem(at, exc.problems[0].message)
             continue
         if kind == "loss":
             yield from _check_bindings(component, spec.loss[at[1]].inputs, source, at[:2])
-        elif kind == "metric":
+        elif kind == "metric" and at[0] == "metric":
             yield from _check_bindings(component, spec.metric[at[1]].inputs, source, at[:2])
 
 

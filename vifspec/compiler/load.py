@@ -21,9 +21,12 @@ from vifspec.spec.validate import validate
 
 
 def load_spec(path: str | Path, registry: Registry | None = None, text: str | None = None,
-              overrides: Mapping[str, Any] | None = None) -> tuple[Source, Spec]:
+              overrides: Mapping[str, Any] | None = None, imports: bool = True) -> tuple[Source, Spec]:
     """Read (or take ``text`` as the content of ``path``), set the dotted-key ``overrides``
-    (``{"train.epochs": 2}``, as ``vifspec run --set`` does), validate and cross-check one spec (no expansion)."""
+    (``{"train.epochs": 2}``, as ``vifspec run --set`` does), validate and cross-check one spec (no expansion).
+
+    ``imports=False``: objects named by import path are not imported (their form and module are checked
+    without executing anything), as ``vifspec check`` and ``judge`` need."""
     source = read_source(path, text)
     if overrides:
         unknown = [key for key in overrides if not settable(key)]
@@ -37,9 +40,9 @@ def load_spec(path: str | Path, registry: Registry | None = None, text: str | No
         spec = validate(source)
     except SpecError as exc:
         salvaged = salvage(source.doc)
-        more = check_spec(salvaged[0], replace(source, doc=salvaged[1]), registry) if salvaged is not None else []
+        more = check_spec(salvaged[0], replace(source, doc=salvaged[1]), registry, imports) if salvaged is not None else []
         raise SpecError(_unique([*exc.problems, *more])) from None
-    problems = check_spec(spec, source, registry)
+    problems = check_spec(spec, source, registry, imports)
     if problems:
         raise SpecError(problems)
     return source, spec

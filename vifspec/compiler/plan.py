@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from vifspec.facts import MetricFacts
+from vifspec.paths import under_root
 from vifspec.spec.overrides import origin_paths
 from vifspec.spec.schema import Spec
 
@@ -77,10 +78,11 @@ class Plan:
 
     def run_dir(self, root: str | Path = "runs") -> Path:
         """``runs/<experiment>/<variant>/`` (plus ``seed-<s>/`` when the variant has several seeds, and
-        ``fold-<k>/`` in cross-validation)."""
-        path = Path(root) / self.experiment_id / self.variant
-        path = path / f"seed-{self.seed}" if self.seeds_in_variant > 1 else path
-        return path / f"fold-{self.fold}" if self.fold is not None else path
+        ``fold-<k>/`` in cross-validation), checked to lie under ``root`` once symlinks are resolved
+        (:func:`vifspec.paths.under_root`)."""
+        seed = [f"seed-{self.seed}"] if self.seeds_in_variant > 1 else []
+        fold = [f"fold-{self.fold}"] if self.fold is not None else []
+        return under_root(root, self.experiment_id, self.variant, *seed, *fold)
 
     @property
     def label(self) -> str:

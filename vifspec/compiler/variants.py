@@ -1,7 +1,14 @@
-"""Expansion of a spec into variants: one per arm, sweep point or declared variant (else ``main``)."""
+"""Expansion of a spec into variants: one per arm, sweep point or declared variant (else ``main``).
+
+A variant id names its run folder (``runs/<experiment>/<variant>/``): declared ids and arm names are
+safe ids by the schema's rule; an id derived from a sweep point keeps only safe characters, is cut to
+the id length limit (with a hash of the whole point), and two points may not share one. The schema
+bounds a sweep to :data:`~vifspec.limits.MAX_VARIANTS` points before anything expands it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from dataclasses import dataclass
@@ -9,6 +16,7 @@ from typing import Any
 
 from vifspec.errors import Problem, SpecError, did_you_mean
 from vifspec.spec.overrides import RESERVED_VARIANT_KEYS, flatten
+from vifspec.limits import ID_MAX_LENGTH
 from vifspec.spec.schema import Spec
 from vifspec.spec.source import Source
 from vifspec.spec.validate import validate
@@ -37,7 +45,7 @@ def expand_variants(spec: Spec, source: Source) -> list[Variant]:
                                 description=table.get("description", "")))
         return out
     if spec.sweep:
-        return [_variant(source, vid, ("sweep",), overrides) for vid, overrides in sweep_points(spec.sweep)]
+        return [_variant(source, vid, ("sweep",), overrides) for vid, overrides in _checked_sweep(spec, source)]
     return [Variant("main", spec, {})]
 
 
@@ -48,6 +56,19 @@ def run_names(spec: Spec) -> list[str]:
     if spec.variants:
         return list(spec.variants)
     return [vid for vid, _ in sweep_points(spec.sweep)] if spec.sweep else []
+
+
+def _checked_sweep(spec: Spec, source: Source) -> list[tuple[str, dict[str, Any]]]:
+    """The sweep's points; two points may not share an id (their runs would share a folder). The
+    schema bounds their number before anything expands them."""
+    points = sweep_points(spec.sweep)
+    seen: set[str] = set()
+    for vid, _ in points:
+        if vid in seen:
+            raise SpecError(source.problem(("sweep",), f"two sweep points get the same variant id '{vid}'; "
+                                           "give linked tables distinct labels, or values that differ once written"))
+        seen.add(vid)
+    return points
 
 
 def sweep_points(sweep: dict[str, list[Any]]) -> list[tuple[str, dict[str, Any]]]:
@@ -87,10 +108,19 @@ def select_variants(variants: list[Variant], only: set[str], group: str | None, 
     groups = sorted({v.group for v in variants if v.group})
     if group is not None and group not in groups:
         raise SpecError(Problem(f"--group: no group '{group}'{did_you_mean(group, groups)}; groups: {', '.join(groups) or 'none'}", source.path))
-    return [v for v in variants if (not only or v.id in only) and (group is None or v.group == group)]
+    selected = [v for v in variants if (not only or v.id in only) and (group is None or v.group == group)]
+    if not selected:
+        in_group = [v.id for v in variants if v.group == group]
+        raise SpecError(Problem(f"--only {', '.join(sorted(only))} and --group {group} select no variant: "
+                                f"group '{group}' holds {', '.join(in_group)}", source.path))
+    return selected
 
 
 def _safe_id(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.,=@+\-]", "_", text)
+    """A sweep point's label as one safe path component (never '.' or '..': it always holds '=')."""
+    safe = re.sub(r"[^A-Za-z0-9_.,=@+\-]", "_", text)
+    if len(safe) > ID_MAX_LENGTH:
+        safe = f"{safe[:ID_MAX_LENGTH - 9]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+    return safe
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -12,29 +13,39 @@ from typing import Any, Iterator
 
 from pydantic import ValidationError
 
-from vifspec.errors import Problem
+from vifspec.errors import EnvironmentFault, Problem, SpecError
+from vifspec.jsonfile import read_json
+from vifspec.paths import output_folder
 from vifspec.records.record import FORMAT, PREVIOUS_FORMATS, RECORD_FILE, RecordError, RunRecord, upgrade
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename: never a half-written file."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: str | Path, text: str, *, parents: bool = True) -> None:
+    """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically: :func:`atomic_write_bytes`."""
+    atomic_write_bytes(path, text.encode("utf-8"), parents=parents)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: never a half-written file."""
+def atomic_write_bytes(path: str | Path, data: bytes, *, parents: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename: never a half-written file, and no
+    temporary file left behind on any failure. ``parents``: create missing folders (a run folder); with
+    False the folder must exist (a file the user named). Raises :class:`EnvironmentFault` (exit 5) naming
+    the path and the cause when it cannot be written (read-only or full disk, a file in the way)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual permissions
+    output_folder(path, create=parents)
+    tmp: str | None = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual permissions
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise EnvironmentFault(path, f"cannot write: {exc.strerror or type(exc).__name__}") from None
         raise
 
 
@@ -71,11 +82,9 @@ def read_record(path: str | Path) -> RunRecord:
     if path.is_dir():
         path = path / RECORD_FILE
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise RecordError(Problem("no such record", str(path))) from None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise RecordError(Problem(f"not a readable record: {_short(exc)}", str(path))) from None
+        data = read_json(path, "record")
+    except SpecError as exc:
+        raise RecordError(exc.problems) from None
     if not isinstance(data, dict) or data.get("format") not in (FORMAT, *PREVIOUS_FORMATS):
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise RecordError(Problem(f"not a vifspec record (format {found!r}; expected '{FORMAT}')", str(path)))

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Sequence
 
+from vifspec.errors import did_you_mean
 from vifspec.facts import facts_of
 from vifspec.records import RunRecord
 from vifspec.report.access import best_of, common_keys, lookup, resolve_key, sort_by
@@ -95,6 +96,21 @@ def column(name: str) -> Column:
         dotted = name[len("plan."):]
         return Column(dotted.rsplit(".", 1)[-1], lambda r: plan_value(r, dotted))
     return Column(name, lambda r: lookup(r.metrics, resolve_key(name, r.metrics)), metric=name)
+
+
+def unknown_column(records: Sequence[Record], name: str) -> str | None:
+    """Why ``name`` (an index column or a ranking metric) names nothing any record has, or None: a
+    metric or ``plan.`` key without a value in every record is a typo, not an empty column."""
+    if name in _FIELDS:
+        return None
+    try:
+        if any(column(name).read(r) is not None for r in records):
+            return None
+    except ValueError as exc:
+        return str(exc)
+    known = sorted({f"{split}.{metric}" for r in records for split, table in r.metrics.items() for metric in table})
+    hint = did_you_mean(name, [*known, *(k.split(".", 1)[1] for k in known), *_FIELDS])
+    return f"no record has '{name}'{hint}; metrics: {', '.join(known) or 'none'}"
 
 
 def default_columns(records: Sequence[Record]) -> list[str]:

@@ -7,6 +7,7 @@ One :class:`Style` decides between the emoji statuses of the seed documents and 
 from __future__ import annotations
 
 import math
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
@@ -94,9 +95,12 @@ def section(title: str, *parts: str | None, level: int = 2) -> str | None:
 
 
 def is_number(value: Any) -> bool:
-    """A finite int or float (bools are not numbers here)."""
+    """A finite int or float (bools are not numbers here; nor is an int beyond the float range, which
+    no metric produces and no arithmetic of the reports could take)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
+    if isinstance(value, int):
+        return abs(value) <= sys.float_info.max
     return math.isfinite(value)
 
 

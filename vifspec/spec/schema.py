@@ -7,12 +7,18 @@ than one table at a time (references between tables, component names) live in th
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, Optional, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from vifspec.limits import ID_MAX_LENGTH, MAX_SEEDS, MAX_VARIANTS, SEED_LIMIT
+
 SPLIT_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# Experiment, variant and arm ids name folders (runs/<experiment>/<variant>/): one safe path component.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+ID_RULE = f"letters, digits, '_', '.' and '-', starting with a letter or digit, at most {ID_MAX_LENGTH} characters"
+SafeId = Annotated[str, Field(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)]
+Seed = Annotated[int, Field(ge=0, lt=SEED_LIMIT)]
 
 
 class Strict(BaseModel):
@@ -22,7 +28,7 @@ class Strict(BaseModel):
 class Experiment(Strict):
     """``[experiment]``: who the experiment is, and what it claims before it runs."""
 
-    id: str = Field(pattern=ID_PATTERN, description="Stable id; runs go to runs/<id>/.")
+    id: SafeId = Field(description=f"Stable id; runs go to runs/<id>/. {ID_RULE[0].upper()}{ID_RULE[1:]}.")
     title: str = ""
     hypothesis: str = ""
     tags: list[str] = []
@@ -34,7 +40,7 @@ class Data(Strict):
     source: str = Field(min_length=1)
     params: dict[str, Any] = {}
     splits: dict[str, float] = {"train": 0.7, "val": 0.15, "test": 0.15}
-    seed: int = Field(0, description="Seed of data generation and splitting (fixed across training seeds).")
+    seed: Seed = Field(0, description="Seed of data generation and splitting (fixed across training seeds).")
     stratify: Union[bool, str] = Field(
         False, description="Label field whose classes are each split in the fractions (true: 'target')."
     )
@@ -176,7 +182,7 @@ class Train(Strict):
     batch_size: int = Field(64, ge=1)
     eval_batch_size: int | None = Field(None, ge=1)
     optimizer: Optimizer = Optimizer()
-    seeds: list[int] = Field([0], min_length=1)
+    seeds: list[Seed] = Field([0], min_length=1, max_length=MAX_SEEDS, description="One run per seed; each 0 <= seed < 2**63.")
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     early_stopping: EarlyStopping | None = None
     grad_clip: GradClip | None = Field(None, description="Max gradient norm (a number), or {norm, norm_type, value}.")
@@ -352,9 +358,10 @@ class Spec(Strict):
     gates: dict[str, Gate] = {}
     verdict: VerdictSettings = VerdictSettings()
     baseline: Baseline | None = None
-    arms: dict[str, dict[str, Any]] = Field({}, description="Arm name -> dotted-key overrides of this spec.")
-    sweep: dict[str, list[Any]] = Field({}, description="Dotted key -> values (or tables of linked overrides).")
-    variants: dict[str, dict[str, Any]] = Field({}, description="Variant id -> group, description and overrides.")
+    arms: dict[SafeId, dict[str, Any]] = Field({}, description="Arm name -> dotted-key overrides of this spec.")
+    sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
+        {}, description="Dotted key -> values (or tables of linked overrides); one variant per combination.")
+    variants: dict[SafeId, dict[str, Any]] = Field({}, description="Variant id -> group, description and overrides.")
     track: Track = Track()
     guards: Guards = Guards()
     report: Report = Report()
@@ -373,6 +380,16 @@ class Spec(Strict):
     @property
     def trainable(self) -> bool:
         return self.data is not None
+
+    @field_validator("sweep")
+    @classmethod
+    def _sweep_size(cls, sweep: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        """Bounded before anything expands it: 8 axes of 10 values would be 10**8 variants."""
+        count = math.prod(len(values) for values in sweep.values())
+        if count > MAX_VARIANTS:
+            sizes = " x ".join(str(len(values)) for values in sweep.values())
+            raise ValueError(f"{sizes} = {count} sweep points; at most {MAX_VARIANTS}: split the sweep into several specs")
+        return sweep
 
     @field_validator("metrics")
     @classmethod

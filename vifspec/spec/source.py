@@ -1,6 +1,8 @@
 """A spec file as read: its text, the parsed TOML document and where each key is written.
 
-A TOML syntax error becomes a :class:`SpecError` at its line and column.
+A TOML syntax error becomes a :class:`SpecError` at its line and column; a document nested deeper
+than :data:`~vifspec.limits.MAX_DEPTH` (which would exhaust the recursion of the parser or of what
+reads it next) a :class:`SpecError` at the file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from vifspec.errors import Problem, SpecError
+from vifspec.jsonfile import structure_problem
 from vifspec.spec.positions import Positions
 
 if sys.version_info >= (3, 11):
@@ -68,6 +71,11 @@ def read_source(path: str | Path, text: str | None = None) -> Source:
         line, col = (int(at.group(1)), int(at.group(2))) if at else _end_of(text)
         message = _TOML_ERROR_AT.sub("", _TOML_AT_END.sub("at end of file", message)).strip()
         raise SpecError(Problem(f"TOML syntax error: {message}", path, line, col)) from None
+    except RecursionError:
+        doc = None
+    problem = "arrays or tables nested too deeply" if doc is None else structure_problem(doc)
+    if problem:
+        raise SpecError(Problem(f"not a spec: {problem}", path))
     return Source(path, text, doc)
 
 

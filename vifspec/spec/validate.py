@@ -11,8 +11,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from vifspec.errors import Problem, SpecError, did_you_mean
+from vifspec.limits import ID_MAX_LENGTH
 from vifspec.spec.overrides import apply_overrides, origin_paths
-from vifspec.spec.schema import Spec, schema_child, schema_model
+from vifspec.spec.schema import ID_PATTERN, ID_RULE, Spec, schema_child, schema_model
 from vifspec.spec.source import Source
 
 
@@ -36,16 +37,21 @@ _MESSAGES = {
 
 
 def _pydantic_problem(source: Source, err: dict[str, Any], overrides: dict[str, Any] | None, at: tuple[str, ...]) -> Problem:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("literal[", "function-"))))
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("literal[", "function-", "[key]"))))
     kind = err["type"]
-    if kind == "extra_forbidden":
+    ctx = {name: _bound(value) for name, value in (err.get("ctx") or {}).items()}
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
+        message = f"{err.get('input')!r} is not a safe id (it names a folder): use {ID_RULE}"
+    elif kind == "string_too_long" and ctx.get("max_length") == ID_MAX_LENGTH:
+        message = f"an id of {len(str(err.get('input')))} characters is too long (it names a folder): use {ID_RULE}"
+    elif kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
         message = f"unknown key '{loc[-1]}'{did_you_mean(str(loc[-1]), allowed)}"
         if allowed:
             message += f"; allowed: {', '.join(allowed)}"
     else:
         template = _MESSAGES.get(kind)
-        message = template.format(**err.get("ctx", {})) if template else _lower_first(err["msg"])
+        message = template.format(**ctx) if template else _lower_first(err["msg"])
         if kind != "missing":
             message += f", got {err.get('input')!r}"
     if overrides is None:
@@ -57,6 +63,13 @@ def _pydantic_problem(source: Source, err: dict[str, Any], overrides: dict[str, 
             problem = source.problem(path, f"{message} (in {'.'.join(at)})")
             return Problem(problem.message, problem.file, problem.line, problem.col, dotted)
     return source.problem(at, f"{dotted}: {message}")
+
+
+def _bound(value: Any) -> Any:
+    """A bound as people write it: ``2**63`` rather than 9223372036854775808."""
+    if isinstance(value, int) and value >= 2**16 and value & (value - 1) == 0:
+        return f"2**{value.bit_length() - 1}"
+    return value
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:

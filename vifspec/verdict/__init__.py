@@ -48,14 +48,15 @@ def judge_records(records: Iterable[RunRecord], *, criteria: Mapping[str, str] |
     return judge_results(chosen, kept, results_from_records(records), settings)
 
 
-def judge_file(spec: Spec, data: Any) -> tuple[Verdict, Results]:
+def judge_file(spec: Spec, data: Any, imports: bool = True) -> tuple[Verdict, Results]:
     """The verdict of a results file's JSON against ``spec``, and the results it was judged on (with
-    the facts of every metric it names, from the spec's ``[metric]`` tables and the registry)."""
+    the facts of every metric it names, from the spec's ``[metric]`` tables and the registry; with
+    ``imports=False``, as ``vifspec judge`` does, a metric named by import path is not imported)."""
     from vifspec.compiler.facts import resolve_facts
     from vifspec.registry import default_registry
 
     results = results_from_file(data, spec.arms, spec.baseline.arm if spec.baseline else None)
-    results.facts = resolve_facts(spec, default_registry(), results.metric_names())
+    results.facts = resolve_facts(spec, default_registry(), results.metric_names(), imports)
     return judge_results(spec.criteria, gates_of(spec), results, spec.verdict), results
 
 
