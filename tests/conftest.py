@@ -1,12 +1,19 @@
-"""Shared fixtures: small specs written into tmp dirs, and test-only components importable by path."""
+"""Shared fixtures: small specs written into tmp dirs, and test-only components importable by path.
+
+Hypothesis profiles: ``ci`` (the default) is derandomised, so every run of the suite draws the same
+cases; ``long`` (``VIFSPEC_FUZZ=long``, see ``scripts/fuzz.sh``) draws fresh random cases, and the fuzz
+tests multiply their case counts by ``VIFSPEC_FUZZ_SCALE`` (:mod:`fuzzing`).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))  # makes "plugin_fixtures:obj" importable by specs
 
@@ -14,6 +21,10 @@ from kt_fixture import ARMS_SPEC, TINY_KT  # noqa: E402
 from vifspec.records import RunRecord, read_record  # noqa: E402
 from vifspec.runner import RunOptions, run_spec  # noqa: E402
 from vifspec.starter import starter_text  # noqa: E402
+
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("long", derandomize=False, database=None, deadline=None, print_blob=True)
+settings.load_profile("long" if os.environ.get("VIFSPEC_FUZZ") == "long" else "ci")
 
 
 class Executed:
@@ -42,7 +53,6 @@ class Executed:
 @pytest.fixture(scope="session")
 def executed(tmp_path_factory) -> Executed:
     return Executed(tmp_path_factory.mktemp("executed"))
-
 
 
 @pytest.fixture

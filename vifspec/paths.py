@@ -34,17 +34,17 @@ def output_folder(path: str | os.PathLike[str], create: bool = True) -> None:
     """Make sure the folder that will hold the file ``path`` exists: created when ``create`` (a run folder),
     else it must already exist (a file the user named with ``--out``). Raises :class:`EnvironmentFault`."""
     folder = Path(path).parent
-    if folder.is_dir():
-        return
-    blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        raise EnvironmentFault(path, f"cannot write: {blocker} is a file, not a folder")
-    if not create:
-        raise EnvironmentFault(path, f"cannot write: folder {folder} does not exist")
     try:
+        if folder.is_dir():
+            return
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise EnvironmentFault(path, f"cannot write: {blocker} is a file, not a folder")
+        if not create:
+            raise EnvironmentFault(path, f"cannot write: folder {folder} does not exist")
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise EnvironmentFault.from_os_error(path, exc, f"cannot create folder {folder}") from None
+    except OSError as exc:  # a name too long, a permission denied on the way
+        raise EnvironmentFault.from_os_error(path, exc, f"cannot create folder {folder}" if create else "cannot write") from None
 
 
 def experiment_folders(root: str | os.PathLike[str], found: Iterable[tuple[Path, str, T]]) -> dict[Path, list[T]]:

@@ -11,7 +11,9 @@ import re
 from pathlib import Path
 
 from vifspec.errors import SpecError
-from vifspec.spec import ID_PATTERN
+from vifspec.limits import ID_MAX_LENGTH
+from vifspec.records import atomic_write_text
+from vifspec.spec.schema import ID_PATTERN, ID_RULE
 
 PROJECT_SCHEMA = "docs/vifspec.schema.json"
 
@@ -86,8 +88,8 @@ trivial = ["kt_skill_rate"]        # trivial models evaluated beside the model w
 
 def starter_text(name: str, path: str | Path) -> str:
     """The starter spec for experiment ``name`` (to be written at ``path``, a path from the working directory)."""
-    if not re.match(ID_PATTERN, name):
-        raise SpecError(f"'{name}' is not a valid experiment id: use letters, digits, '_', '.' and '-', starting with a letter or digit")
+    if not re.match(ID_PATTERN, name) or len(name) > ID_MAX_LENGTH:
+        raise SpecError(f"'{name}' is not a valid experiment id: use {ID_RULE}")
     title = name.replace("_", " ").replace("-", " ").strip().capitalize()
     schema_out = PROJECT_SCHEMA if Path(PROJECT_SCHEMA).is_file() else "vifspec.schema.json"
     schema = Path(os.path.relpath(schema_out, Path(path).parent)).as_posix()
@@ -107,8 +109,7 @@ def write_starter(name: str, directory: str | Path | None = None, overwrite: boo
         name = name[: -len(".toml")]
     path = starter_path(name, directory)
     text = starter_text(name, path)
-    if path.exists() and not overwrite:
+    if os.path.isfile(path) and not overwrite:
         raise SpecError(f"{path} already exists (use --force to overwrite it)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    atomic_write_text(path, text)  # creates DIR; an unwritable or blocked DIR is an EnvironmentFault
     return path

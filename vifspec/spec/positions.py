@@ -9,7 +9,13 @@ nearest enclosing key.
 from __future__ import annotations
 
 import re
+import sys
 from typing import Iterable
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 Path = tuple[str | int, ...]
 _BARE = re.compile(r"[A-Za-z0-9_\-]+")
@@ -57,13 +63,15 @@ class Positions:
             path = table + tuple(keys)
             self._mark(path, i + 1, indent + 1)
             eq = raw.find("=", indent + pos)
-            if eq >= 0:
-                start = eq + 1
-                while start < len(raw) and raw[start] in " \t":
-                    start += 1
-                if raw.startswith("{", start):
-                    self._inline(raw, start + 1, path, i + 1)
-            i = _skip_multiline(lines, i)
+            if eq < 0:
+                i += 1
+                continue
+            start = eq + 1
+            while start < len(raw) and raw[start] in " \t":
+                start += 1
+            if raw.startswith("{", start):
+                self._inline(raw, start + 1, path, i + 1)
+            i = _value_end(lines, i, start)
 
     def _header(self, stripped: str, line: int, col: int) -> Path:
         is_array = stripped.startswith("[[")
@@ -115,11 +123,11 @@ def _read_key(text: str, pos: int) -> tuple[list[str] | None, int]:
             return (parts or None), pos
         ch = text[pos]
         if ch in "\"'":
-            end = text.find(ch, pos + 1)
-            if end < 0:
+            end = _string_end(text, pos)
+            if end > len(text) or text[end - 1] != ch or end - pos < 2:
                 return None, pos
-            parts.append(text[pos + 1 : end])
-            pos = end + 1
+            parts.append(_key_text(text[pos:end]))
+            pos = end
         else:
             match = _BARE.match(text, pos)
             if not match:
@@ -134,14 +142,61 @@ def _read_key(text: str, pos: int) -> tuple[list[str] | None, int]:
         return parts, pos
 
 
+def _key_text(quoted: str) -> str:
+    """The key a quoted key denotes: a basic string's escapes (``"a\\u0041"`` is ``aA``) decoded as TOML does."""
+    if quoted.startswith("'") or "\\" not in quoted:
+        return quoted[1:-1]
+    try:
+        return str(tomllib.loads(f"k = {quoted}")["k"])
+    except tomllib.TOMLDecodeError:
+        return quoted[1:-1]
+
+
+def _string_end(text: str, pos: int) -> int:
+    """Position just after the string starting at ``text[pos]`` (a quote) on this line; ``len(text) + 1``
+    when it does not close on this line. Basic strings honour backslash escapes; literal ones have none."""
+    quote = text[pos]
+    if text.startswith(quote * 3, pos):
+        end = _triple_end(text, pos + 3, quote)
+        return len(text) + 1 if end < 0 else end
+    if quote == "'":
+        end = text.find("'", pos + 1)
+        return len(text) + 1 if end < 0 else end + 1
+    i = pos + 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == '"':
+            return i + 1
+        i += 1
+    return len(text) + 1
+
+
+def _triple_end(text: str, pos: int, quote: str) -> int:
+    """Position after the closing triple quote of a multi-line string whose body starts at ``pos`` (a run
+    of four or five quotes closes it too: the first one or two belong to the body), or -1 if not on this line."""
+    i = pos
+    while i < len(text):
+        if quote == '"' and text[i] == "\\":
+            i += 2
+            continue
+        if text.startswith(quote * 3, i):
+            end = i + 3
+            while end < len(text) and end < i + 5 and text[end] == quote:
+                end += 1
+            return end
+        i += 1
+    return -1
+
+
 def _skip_value(text: str, pos: int) -> int:
     """Position just after the value starting at ``pos`` (strings, arrays and inline tables nest)."""
     depth = 0
     while pos < len(text):
         ch = text[pos]
         if ch in "\"'":
-            end = text.find(ch, pos + 1)
-            pos = len(text) if end < 0 else end + 1
+            pos = min(_string_end(text, pos), len(text))
             continue
         if ch in "[{":
             depth += 1
@@ -155,34 +210,40 @@ def _skip_value(text: str, pos: int) -> int:
     return pos
 
 
-def _skip_multiline(lines: list[str], i: int) -> int:
-    """Index of the line after the value that starts on line ``i`` (multi-line arrays and strings)."""
-    line = lines[i]
-    if '"""' in line or "'''" in line:
-        quote = '"""' if '"""' in line else "'''"
-        if line.count(quote) % 2 == 1:
-            i += 1
-            while i < len(lines) and quote not in lines[i]:
-                i += 1
-        return i + 1
-    depth = _bracket_balance(line)
-    while depth > 0 and i + 1 < len(lines):
-        i += 1
-        depth += _bracket_balance(lines[i])
-    return i + 1
+def _value_end(lines: list[str], i: int, pos: int) -> int:
+    """Index of the line after the value that starts at ``lines[i][pos]``: strings (multi-line ones
+    included, whatever quotes they hold), arrays and inline tables across lines, comments skipped."""
+    depth = 0
+    while i < len(lines):
+        line = lines[i]
+        while pos < len(line):
+            ch = line[pos]
+            if ch == "#":
+                break
+            if line.startswith(ch * 3, pos) and ch in "\"'":
+                i, pos = _multiline_end(lines, i, pos + 3, ch)
+                if i >= len(lines):
+                    return i
+                line = lines[i]
+                continue
+            if ch in "\"'":
+                pos = _string_end(line, pos)
+                continue
+            depth += ch in "[{"
+            depth -= ch in "]}"
+            pos += 1
+        if depth <= 0:
+            return i + 1
+        i, pos = i + 1, 0
+    return i
 
 
-def _bracket_balance(line: str) -> int:
-    depth, pos = 0, 0
-    while pos < len(line):
-        ch = line[pos]
-        if ch == "#":
-            break
-        if ch in "\"'":
-            end = line.find(ch, pos + 1)
-            pos = len(line) if end < 0 else end + 1
-            continue
-        depth += ch in "[{"
-        depth -= ch in "]}"
-        pos += 1
-    return depth
+def _multiline_end(lines: list[str], i: int, pos: int, quote: str) -> tuple[int, int]:
+    """Line and position after the close of a multi-line string whose body starts at ``lines[i][pos]``.
+    A basic string's line-ending backslash continues it; ``(len(lines), 0)`` when it never closes."""
+    while i < len(lines):
+        end = _triple_end(lines[i], pos, quote)
+        if end >= 0:
+            return i, end
+        i, pos = i + 1, 0
+    return len(lines), 0
