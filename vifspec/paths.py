@@ -30,6 +30,20 @@ def under_root(root: str | os.PathLike[str], *parts: str | os.PathLike[str]) -> 
     return joined
 
 
+def writable_folder(folder: str | os.PathLike[str]) -> None:
+    """Raise :class:`EnvironmentFault` unless ``folder`` is, or could be created as, a folder this process
+    can write in (checked before work that would be lost: the run store ``--out``). Creates nothing."""
+    folder = Path(folder)
+    try:
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        if not existing.is_dir():
+            raise EnvironmentFault(folder, f"cannot write: {existing} is a file, not a folder")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise EnvironmentFault(folder, f"cannot write: Permission denied ({existing})")
+    except OSError as exc:
+        raise EnvironmentFault.from_os_error(folder, exc, "cannot write") from None
+
+
 def output_folder(path: str | os.PathLike[str], create: bool = True) -> None:
     """Make sure the folder that will hold the file ``path`` exists: created when ``create`` (a run folder),
     else it must already exist (a file the user named with ``--out``). Raises :class:`EnvironmentFault`."""
