@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kt_fixture import TINY_KT
 from test_cli import VERDICT_ONLY
 from vifspec.cli import main
 
@@ -136,18 +135,7 @@ def test_help_documents_the_fault_exit_code() -> None:
     assert "5  environment or filesystem fault" in text
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A run store holding one finished run of the tiny spec (trained once per module)."""
-    folder = tmp_path_factory.mktemp("faults_runs")
-    spec = folder / "tiny_kt.toml"
-    spec.write_text(TINY_KT)
-    result = CliRunner().invoke(main, ["run", str(spec), "--out", str(folder / "runs"), "--quiet"])
-    assert result.exit_code in (0, 1), result.output
-    return folder / "runs"
-
-
 @pytest.fixture
-def runs_root(trained: Path, tmp_path: Path) -> Path:
+def runs_root(tiny_runs: Path, tmp_path: Path) -> Path:
     """A copy of the trained run store, for one test to damage."""
-    return Path(shutil.copytree(trained, tmp_path / "runs_copy"))
+    return Path(shutil.copytree(tiny_runs, tmp_path / "runs_copy"))

@@ -200,15 +200,10 @@ OUT_PATHS = st.sampled_from(["out.md", "missing/out.md", "blocker/out.md", "fold
 
 
 @pytest.fixture(scope="module")
-def real_record(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+def real_record(tiny_runs: Path) -> tuple[Path, dict]:
     """A spec and the record of one real run of it."""
-    folder = tmp_path_factory.mktemp("record")
-    spec = folder / "tiny_kt.toml"
-    spec.write_text(TINY_KT, encoding="utf-8")
-    result = CliRunner().invoke(main, ["run", str(spec), "--out", str(folder / "runs"), "--quiet"])
-    assert result.exit_code in (0, 1), result.output
-    path = folder / "runs" / "tiny-kt" / "main" / "record.json"
-    return spec, json.loads(path.read_text(encoding="utf-8"))
+    path = tiny_runs / "tiny-kt" / "main" / "record.json"
+    return tiny_runs.parent / "tiny_kt.toml", json.loads(path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -141,18 +141,8 @@ def test_an_integer_beyond_float_range_is_missing_not_a_crash(write_spec, tmp_pa
 # -- no silent wrong answers ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A run store with one real run of tiny-kt."""
-    folder = tmp_path_factory.mktemp("hostile_runs")
-    spec = folder / "tiny_kt.toml"
-    spec.write_text(TINY_KT)
-    result = CliRunner().invoke(main, ["run", str(spec), "--out", str(folder / "runs"), "--quiet"])
-    assert result.exit_code in (0, 1), result.output
-    return folder / "runs"
-
-
-def test_index_rank_by_an_unknown_metric_is_an_error_with_a_suggestion(runs: Path, tmp_path: Path) -> None:
+def test_index_rank_by_an_unknown_metric_is_an_error_with_a_suggestion(tiny_runs: Path, tmp_path: Path) -> None:
+    runs = tiny_runs
     into = tmp_path / "INDEX.md"
     result = invoke("index", runs, "--into", into, "--rank-by", "test.encoder1_aux")
     assert result.exit_code == 2
@@ -163,9 +153,9 @@ def test_index_rank_by_an_unknown_metric_is_an_error_with_a_suggestion(runs: Pat
     assert invoke("index", runs, "--into", into, "--rank-by", "encoder1_auc").exit_code == 0
 
 
-def test_report_on_a_runs_root_writes_one_report_per_experiment(runs: Path, tmp_path: Path) -> None:
+def test_report_on_a_runs_root_writes_one_report_per_experiment(tiny_runs: Path, tmp_path: Path) -> None:
     root = tmp_path / "runs"
-    record = json.loads((runs / "tiny-kt" / "main" / "record.json").read_text())
+    record = json.loads((tiny_runs / "tiny-kt" / "main" / "record.json").read_text())
     for eid in ("tiny-kt", "other-exp"):
         (root / eid / "main").mkdir(parents=True)
         (root / eid / "main" / "record.json").write_text(json.dumps({**record, "experiment": {**record["experiment"], "id": eid, "title": eid}}))
