@@ -15,7 +15,7 @@ scale="${1:-150}"
 findings="$(realpath -m "${2:-fuzz-findings.jsonl}")"
 : > "$findings"
 campaign() {  # SCALE TESTS...
-  VIFSPEC_FUZZ=long VIFSPEC_FUZZ_SCALE="$1" VIFSPEC_FUZZ_RECORDS=1 VIFSPEC_FUZZ_FINDINGS="$findings" \
+  VIFSPEC_FUZZ=long VIFSPEC_FUZZ_SCALE="$1" VIFSPEC_FUZZ_FINDINGS="$findings" \
     nice -n 10 .venv/bin/python -m pytest -p no:cacheprovider -q -s "${@:2}" \
     | grep -E "fuzz: [0-9]+ cases|passed|failed|Falsifying|Error" || true
 }

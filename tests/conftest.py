@@ -70,19 +70,3 @@ def write_spec(tmp_path):
 @pytest.fixture
 def tiny_kt(write_spec):
     return write_spec(TINY_KT, "tiny_kt.toml")
-
-
-@pytest.fixture(scope="session")
-def tiny_runs(tmp_path_factory):
-    """A run store holding one finished run of the tiny spec (``tiny-kt/main/``), trained once per session;
-    its spec is ``tiny_kt.toml`` beside it. Copy it before damaging it."""
-    from click.testing import CliRunner
-
-    from vifspec.cli import main
-
-    folder = tmp_path_factory.mktemp("tiny_runs")
-    spec = folder / "tiny_kt.toml"
-    spec.write_text(TINY_KT, encoding="utf-8")
-    result = CliRunner().invoke(main, ["run", str(spec), "--out", str(folder / "runs"), "--quiet"])
-    assert result.exit_code in (0, 1), result.output
-    return folder / "runs"

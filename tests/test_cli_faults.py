@@ -99,7 +99,8 @@ def test_read_only_outputs(judge_inputs, read_only: Path, runs_root: Path, tiny_
 
 
 def test_report_in_a_read_only_run_folder(runs_root: Path) -> None:
-    variant = runs_root / "tiny-kt" / "main"
+    variant = runs_root / "demo" / "main"
+    assert invoke("report", variant).exit_code == 0
     before = (variant / "report.md").read_bytes()
     variant.chmod(0o555)
     try:
@@ -136,6 +137,6 @@ def test_help_documents_the_fault_exit_code() -> None:
 
 
 @pytest.fixture
-def runs_root(tiny_runs: Path, tmp_path: Path) -> Path:
-    """A copy of the trained run store, for one test to damage."""
-    return Path(shutil.copytree(tiny_runs, tmp_path / "runs_copy"))
+def runs_root(executed, tmp_path: Path) -> Path:
+    """A copy of the session's executed run store, for one test to damage."""
+    return Path(shutil.copytree(executed.root / "runs", tmp_path / "runs_copy"))

@@ -30,7 +30,6 @@ from vifspec.cli import main
 EXAMPLES = {"check": 120, "judge": 150, "judge_bytes": 60, "records": 60, "args": 80}
 EXITS = {"check": {0, 2}, "judge": {0, 1, 2, 4, 5}, "report": {0, 2, 5}, "index": {0, 2, 5}, "check --records": {0, 1, 2},
          "schema": {0, 2, 5}, "new": {0, 2, 5}, "list": {0, 2}, "run": {0, 2, 5}}
-RECORDS = os.environ.get("VIFSPEC_FUZZ_RECORDS") == "1"
 FINDINGS = os.environ.get("VIFSPEC_FUZZ_FINDINGS")  # campaign mode: note each failure in this file and go on
 
 
@@ -200,10 +199,10 @@ OUT_PATHS = st.sampled_from(["out.md", "missing/out.md", "blocker/out.md", "fold
 
 
 @pytest.fixture(scope="module")
-def real_record(tiny_runs: Path) -> tuple[Path, dict]:
-    """A spec and the record of one real run of it."""
-    path = tiny_runs / "tiny-kt" / "main" / "record.json"
-    return tiny_runs.parent / "tiny_kt.toml", json.loads(path.read_text(encoding="utf-8"))
+def real_record(executed) -> tuple[Path, dict]:
+    """A spec and the record of one real run of it (the session's executed runs)."""
+    path = executed.root / "runs" / "tiny-kt" / "main" / "seed-0" / "record.json"
+    return executed.root / "tiny.toml", json.loads(path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -283,8 +282,6 @@ def _mutate(record: dict, data: st.DataObject) -> bytes:
     return raw.replace(b'"seed": 0', b'"seed": ' + b"9" * 5000, 1)
 
 
-@pytest.mark.skipif(not RECORDS, reason="records are being rewritten into a typed RunRecord (lead); "
-                    "VIFSPEC_FUZZ_RECORDS=1 runs this (scripts/fuzz.sh does)")
 @fuzz(EXAMPLES["records"])
 @given(data=st.data(), command=st.sampled_from(["report", "index", "records"]))
 def test_record_readers_survive_hostile_records(data: st.DataObject, command: str, real_record, tmp_path_factory) -> None:

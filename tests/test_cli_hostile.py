@@ -124,7 +124,7 @@ def test_binary_and_missing_results_files(write_spec, tmp_path: Path) -> None:
     spec = write_spec(VERDICT_ONLY)
     binary = tmp_path / "results.json"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff")
-    assert f"{binary}: not a results file: not UTF-8 text (byte 0x89 at offset 0)" in invoke("judge", spec, "--results", binary).output
+    assert f"{binary}: not a readable results file: not UTF-8 text (byte 0x89 at offset 0)" in invoke("judge", spec, "--results", binary).output
     missing = invoke("judge", spec, "--results", tmp_path / "nope.json")
     assert missing.exit_code == 2 and "nope.json: no such results file" in missing.output
 
@@ -141,8 +141,8 @@ def test_an_integer_beyond_float_range_is_missing_not_a_crash(write_spec, tmp_pa
 # -- no silent wrong answers ----------------------------------------------------------------------------
 
 
-def test_index_rank_by_an_unknown_metric_is_an_error_with_a_suggestion(tiny_runs: Path, tmp_path: Path) -> None:
-    runs = tiny_runs
+def test_index_rank_by_an_unknown_metric_is_an_error_with_a_suggestion(executed, tmp_path: Path) -> None:
+    runs = executed.root / "runs"
     into = tmp_path / "INDEX.md"
     result = invoke("index", runs, "--into", into, "--rank-by", "test.encoder1_aux")
     assert result.exit_code == 2
@@ -153,9 +153,9 @@ def test_index_rank_by_an_unknown_metric_is_an_error_with_a_suggestion(tiny_runs
     assert invoke("index", runs, "--into", into, "--rank-by", "encoder1_auc").exit_code == 0
 
 
-def test_report_on_a_runs_root_writes_one_report_per_experiment(tiny_runs: Path, tmp_path: Path) -> None:
+def test_report_on_a_runs_root_writes_one_report_per_experiment(executed, tmp_path: Path) -> None:
     root = tmp_path / "runs"
-    record = json.loads((tiny_runs / "tiny-kt" / "main" / "record.json").read_text())
+    record = json.loads((executed.root / "runs" / "demo" / "main" / "record.json").read_text())
     for eid in ("tiny-kt", "other-exp"):
         (root / eid / "main").mkdir(parents=True)
         (root / eid / "main" / "record.json").write_text(json.dumps({**record, "experiment": {**record["experiment"], "id": eid, "title": eid}}))

@@ -34,19 +34,19 @@ def read_json(path: str | os.PathLike[str], what: str = "results file") -> Any:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SpecError(Problem(f"not a {what}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", str(path))) from None
+        raise SpecError(Problem(f"not a readable {what}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", str(path))) from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SpecError(Problem(f"not a {what}: invalid JSON: {exc.msg}", str(path), exc.lineno, exc.colno)) from None
+        raise SpecError(Problem(f"not a readable {what}: invalid JSON: {exc.msg}", str(path), exc.lineno, exc.colno)) from None
     except RecursionError:
-        raise SpecError(Problem(f"not a {what}: nested deeper than {MAX_DEPTH} levels", str(path))) from None
+        raise SpecError(Problem(f"not a readable {what}: nested deeper than {MAX_DEPTH} levels", str(path))) from None
     except ValueError:  # an integer beyond Python's digit limit
         limit = getattr(sys, "get_int_max_str_digits", lambda: "Python's limit")()
-        raise SpecError(Problem(f"not a {what}: an integer has more than {limit} digits", str(path))) from None
+        raise SpecError(Problem(f"not a readable {what}: an integer has more than {limit} digits", str(path))) from None
     problem = structure_problem(value)
     if problem:
-        raise SpecError(Problem(f"not a {what}: {problem}", str(path)))
+        raise SpecError(Problem(f"not a readable {what}: {problem}", str(path)))
     return value
 
 
