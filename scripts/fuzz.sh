@@ -2,24 +2,32 @@
 # A long randomised fuzz campaign over the command line (docs/threat-model.md, "Fuzzing").
 #
 # Runs the fuzz tests with fresh random cases (hypothesis profile "long") and SCALE times the case
-# counts CI runs (derandomised): check on hostile specs, judge on hostile results files, report /
-# index / check --records on hostile run records, schema / new / list / index / run --dry-run with
-# hostile arguments; then the in-process check and expression fuzz tests at SCALE/15. Every failure is noted
-# (command, exception, innermost vifspec frame) in FINDINGS and the campaign goes on; the summary
-# at the end counts the distinct ones. About 690 CLI cases per unit of SCALE (SCALE=150: ~100 000).
+# counts CI runs (derandomised): check on hostile specs, judge on hostile results files (random JSON,
+# random bytes, cut files), report / index / check --records on hostile run records, schema / new /
+# list / index / run --dry-run with hostile arguments; then the in-process check and expression fuzz
+# tests at SCALE/15. Every failure is noted (command, exception, innermost vifspec frame) in FINDINGS
+# and the campaign goes on; the summary at the end counts the distinct ones. About 470 CLI cases per
+# unit of SCALE (SCALE=215: ~100 000). JOBS pytest processes share the CLI tests (default 1).
 #
-# Usage: scripts/fuzz.sh [SCALE] [FINDINGS]     (defaults: 150, fuzz-findings.jsonl)
+# Usage: [JOBS=2] scripts/fuzz.sh [SCALE] [FINDINGS]     (defaults: 215, fuzz-findings.jsonl)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scale="${1:-150}"
+scale="${1:-215}"
 findings="$(realpath -m "${2:-fuzz-findings.jsonl}")"
+jobs="${JOBS:-1}"
 : > "$findings"
 campaign() {  # SCALE TESTS...
   VIFSPEC_FUZZ=long VIFSPEC_FUZZ_SCALE="$1" VIFSPEC_FUZZ_FINDINGS="$findings" \
     nice -n 10 .venv/bin/python -m pytest -p no:cacheprovider -q -s "${@:2}" \
     | grep -E "fuzz: [0-9]+ cases|passed|failed|Falsifying|Error" || true
 }
-campaign "$scale" tests/test_cli_fuzz.py
+mapfile -t tests < <(.venv/bin/python -m pytest -p no:cacheprovider -q --co tests/test_cli_fuzz.py | grep "::")
+for ((j = 0; j < jobs; j++)); do
+  mine=()
+  for ((i = j; i < ${#tests[@]}; i += jobs)); do mine+=("${tests[i]}"); done
+  campaign "$scale" "${mine[@]}" &
+done
+wait
 # the in-process check fuzz (~10 700 cases at scale 1) and the expression fuzz, at a fifteenth of the scale
 campaign "$(( scale / 15 > 0 ? scale / 15 : 1 ))" tests/test_check_fuzz.py tests/test_expr_fuzz.py
 .venv/bin/python - "$findings" <<'PY'
