@@ -195,3 +195,17 @@ def test_hypothesis_is_derandomised_in_ci() -> None:
     if os.environ.get("VIFSPEC_FUZZ") == "long":
         pytest.skip("the long campaign draws random cases on purpose")
     assert settings.default.derandomize and settings.default.database is None
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_pipes_devices_and_huge_files_are_refused_not_read_forever(write_spec, tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.toml"
+    os.mkfifo(pipe)
+    result = invoke("check", tmp_path)  # the pipe is found by the folder walk; opening it would block
+    assert result.exit_code == 2 and f"{pipe}: cannot read: not a regular file" in result.output
+    spec = write_spec(VERDICT_ONLY, "verdict.toml")
+    result = invoke("judge", spec, "--results", "/dev/zero")
+    assert result.exit_code == 2 and "/dev/zero: not a readable results file: not a regular file" in result.output
+    huge = tmp_path / "huge.toml"
+    huge.write_text("# " + "x" * (5 * 2**20) + "\n")
+    assert "huge.toml: cannot read: larger than 4 MiB" in invoke("check", huge).output

@@ -11,26 +11,30 @@ Python's ``json.dump`` writes them, and the verdict treats a non-finite value as
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
 
 from vifspec.errors import Problem, SpecError
-from vifspec.limits import MAX_DEPTH
+from vifspec.limits import MAX_DEPTH, MAX_JSON_BYTES
 
 
 def read_json(path: str | os.PathLike[str], what: str = "results file") -> Any:
     """The parsed content of the JSON file ``path``; raises :class:`SpecError` ``<path>: <cause>``."""
     try:
-        data = Path(path).read_bytes()
+        data = read_bounded(path, MAX_JSON_BYTES)
     except FileNotFoundError:
         raise SpecError(Problem(f"no such {what}", str(path))) from None
     except IsADirectoryError:
         raise SpecError(Problem(f"is a folder, not a {what}", str(path))) from None
     except OSError as exc:
         raise SpecError(Problem(f"cannot read the {what}: {exc.strerror or exc}", str(path))) from None
+    except ValueError as exc:
+        raise SpecError(Problem(f"not a readable {what}: {exc}", str(path))) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -48,6 +52,22 @@ def read_json(path: str | os.PathLike[str], what: str = "results file") -> Any:
     if problem:
         raise SpecError(Problem(f"not a readable {what}: {problem}", str(path)))
     return value
+
+
+def read_bounded(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of the regular file ``path``: :class:`ValueError` for a FIFO or a device (``/dev/zero``
+    would be read forever; a FIFO is refused before it is opened) or a file larger than ``limit`` bytes;
+    :class:`OSError` as the operating system raises it (``IsADirectoryError`` for a folder)."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if not stat.S_ISREG(mode):
+        raise ValueError("not a regular file (a pipe or a device)")
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit // 2**20} MiB")
+    return data
 
 
 def structure_problem(value: Any, max_depth: int = MAX_DEPTH) -> str | None:

@@ -19,6 +19,12 @@ MAX_SEEDS = 1000
 MAX_VARIANTS = 1000
 """At most this many sweep points, counted before the sweep is expanded."""
 
+MAX_SPEC_BYTES = 4 * 2**20
+"""A spec file is at most 4 MiB (specs are a few KiB; the TOML parser is slow on huge files)."""
+
+MAX_JSON_BYTES = 256 * 2**20
+"""A results file or a record is at most 256 MiB (a record's per-epoch history is the largest part)."""
+
 MAX_DEPTH = 64
 """Nesting depth of a spec, a results file or a record (they need a handful of levels); deeper
 documents would only exhaust the recursion of what reads them next."""

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from vifspec.errors import Problem, SpecError
-from vifspec.jsonfile import structure_problem
+from vifspec.jsonfile import read_bounded, structure_problem
+from vifspec.limits import MAX_SPEC_BYTES
 from vifspec.spec.positions import Positions
 
 if sys.version_info >= (3, 11):
@@ -58,10 +59,10 @@ def read_source(path: str | Path, text: str | None = None) -> Source:
     path = str(path)
     if text is None:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = read_bounded(path, MAX_SPEC_BYTES).decode("utf-8")
         except FileNotFoundError:
             raise SpecError(Problem("no such file", path)) from None
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise SpecError(Problem(f"cannot read: {exc}", path)) from None
     try:
         doc = tomllib.loads(text)
