@@ -28,7 +28,7 @@ from test_cli import VERDICT_ONLY
 from vifspec.cli import main
 
 EXAMPLES = {"check": 120, "judge": 150, "judge_bytes": 60, "records": 60, "args": 80}
-EXITS = {"check": {0, 2}, "judge": {0, 1, 2, 4, 5}, "report": {0, 2, 5}, "index": {0, 2, 5}, "check --records": {0, 1, 2},
+EXITS = {"check": {0, 2}, "judge": {0, 1, 2, 4, 5}, "report": {0, 2, 5}, "index": {0, 2, 5}, "check --records": {0, 1, 2, 4},
          "schema": {0, 2, 5}, "new": {0, 2, 5}, "list": {0, 2}, "run": {0, 2, 5}}
 FINDINGS = os.environ.get("VIFSPEC_FUZZ_FINDINGS")  # campaign mode: note each failure in this file and go on
 
@@ -47,7 +47,7 @@ def invoke(*args: object) -> object:
     CASES[f"cli.{command}"] += 1
     result = CliRunner().invoke(main, argv)
     crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
-    if FINDINGS and (crashed or result.exit_code not in EXITS[command]):
+    if FINDINGS and (crashed or result.exit_code not in EXITS[command] or "Traceback" in result.output):
         _note_finding(command, argv, result)
         return result
     if crashed:
