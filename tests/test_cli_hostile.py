@@ -209,3 +209,13 @@ def test_pipes_devices_and_huge_files_are_refused_not_read_forever(write_spec, t
     huge = tmp_path / "huge.toml"
     huge.write_text("# " + "x" * (5 * 2**20) + "\n")
     assert "huge.toml: cannot read: larger than 4 MiB" in invoke("check", huge).output
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_as_given(executed, write_spec, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    name = os.fsdecode(b"\xff-index.md")  # what argv holds for a non-UTF-8 name: "\udcff-index.md"
+    result = invoke("index", executed.root / "runs", "--into", name)
+    assert result.exit_code == 0 and (tmp_path / name).exists()
+    assert result.stdout_bytes.startswith(b"\xff-index.md: ")
+    missing = invoke("judge", write_spec(VERDICT_ONLY, "v.toml"), "--results", os.fsdecode(b"\xfe.json"))
+    assert missing.exit_code == 2 and b"\xfe.json: no such results file" in missing.stderr_bytes

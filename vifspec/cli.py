@@ -28,6 +28,7 @@ class _Group(click.Group):
     """Turns every vifspec error into its message and exit code (never a traceback for bad input)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        _print_names_as_given()
         try:
             return super().invoke(ctx)
         except VifspecError as exc:
@@ -37,6 +38,14 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; finished records are kept, rerun to resume", err=True)
             ctx.exit(130)
+
+
+def _print_names_as_given() -> None:
+    """A file name that is not UTF-8 reaches Python as lone surrogates (``b"\\xff"`` -> ``"\\udcff"``);
+    print it back as the bytes it was, as ``ls`` does, instead of failing to print it."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
