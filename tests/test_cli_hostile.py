@@ -219,3 +219,12 @@ def test_a_file_name_that_is_not_utf8_is_printed_as_given(executed, write_spec, 
     assert result.stdout_bytes.startswith(b"\xff-index.md: ")
     missing = invoke("judge", write_spec(VERDICT_ONLY, "v.toml"), "--results", os.fsdecode(b"\xfe.json"))
     assert missing.exit_code == 2 and b"\xfe.json: no such results file" in missing.stderr_bytes
+
+
+def test_a_hostile_claim_file_is_taken_over_not_a_crash(tiny_kt: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "runs" / "tiny-kt" / "main"
+    folder.mkdir(parents=True)
+    (folder / ".claim").write_text("[" * 100_000)  # a claim left by no run of vifspec
+    result = invoke("run", tiny_kt, "--out", tmp_path / "runs", "--quiet")
+    assert result.exit_code in (0, 1), result.output
+    assert (folder / "record.json").exists() and not (folder / ".claim").exists()

@@ -59,7 +59,7 @@ def judge(spec: Any, results: Mapping[str, Any] | str | Path) -> Any:
     from vifspec.verdict import judge_spec
 
     if isinstance(results, (str, Path)):
-        import json
+        from vifspec.jsonfile import read_json
 
-        results = json.loads(Path(results).read_text(encoding="utf-8"))
+        results = read_json(results, "results file")
     return judge_spec(spec, results)

@@ -28,6 +28,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
+from vifspec.errors import SpecError
+from vifspec.jsonfile import read_json
+
 CLAIM_FILE = ".claim"
 HEARTBEAT_S = 30.0
 STALE_AFTER_S = 300.0
@@ -162,9 +165,9 @@ def _create(path: Path, owner: Owner) -> bool:
 
 def _read(path: Path) -> Owner | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path, "claim")
         return Owner(int(data["pid"]), str(data["host"]), str(data["started"]), str(data["token"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (SpecError, ValueError, KeyError, TypeError):
         return None
 
 
