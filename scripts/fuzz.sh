@@ -6,13 +6,13 @@
 # random bytes, cut files), report / index / check --records on hostile run records, schema / new /
 # list / index / run --dry-run with hostile arguments; then the in-process check and expression fuzz
 # tests at SCALE/15. Every failure is noted (command, exception, innermost vifspec frame) in FINDINGS
-# and the campaign goes on; the summary at the end counts the distinct ones. About 470 CLI cases per
-# unit of SCALE (SCALE=215: ~100 000). JOBS pytest processes share the CLI tests (default 1).
+# and the campaign goes on; the summary at the end counts the distinct ones. About 450 CLI cases per
+# unit of SCALE (SCALE=225: ~100 000). JOBS pytest processes share the CLI tests (default 1).
 #
-# Usage: [JOBS=2] scripts/fuzz.sh [SCALE] [FINDINGS]     (defaults: 215, fuzz-findings.jsonl)
+# Usage: [JOBS=2] scripts/fuzz.sh [SCALE] [FINDINGS]     (defaults: 225, fuzz-findings.jsonl)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scale="${1:-215}"
+scale="${1:-225}"
 findings="$(realpath -m "${2:-fuzz-findings.jsonl}")"
 jobs="${JOBS:-1}"
 : > "$findings"

@@ -27,7 +27,7 @@ from kt_fixture import ARMS_SPEC, TINY_KT
 from test_cli import VERDICT_ONLY
 from vifspec.cli import main
 
-EXAMPLES = {"check": 120, "judge": 150, "judge_bytes": 60, "records": 60, "args": 80}
+EXAMPLES = {"check": 120, "judge": 150, "judge_bytes": 60, "records": 40, "args": 80}
 EXITS = {"check": {0, 2}, "judge": {0, 1, 2, 4, 5}, "report": {0, 2, 5}, "index": {0, 2, 5}, "check --records": {0, 1, 2, 4},
          "schema": {0, 2, 5}, "new": {0, 2, 5}, "list": {0, 2}, "run": {0, 2, 5}}
 FINDINGS = os.environ.get("VIFSPEC_FUZZ_FINDINGS")  # campaign mode: note each failure in this file and go on
