@@ -41,6 +41,8 @@ def ordinal_synthetic(
     label_noise: float = 1.0,
     embedding_noise: float = 0.5,
     window_correlation: float = 0.5,
+    nuisance_dim: int = 0,
+    nuisance_scale: float = 1.0,
 ) -> DataBundle:
     """Generate ``n`` states; fields ``x`` [n, encoder_dim*window + extra] float32, ``target`` [n, dims] int64.
 
@@ -54,7 +56,7 @@ def ordinal_synthetic(
     scores = _signal_scores(rng, latents[0], profile, dims)
     scores += label_noise * rng.standard_normal(scores.shape)
     target, thresholds = _cut(scores, minority_share, neutral_share)
-    states = [_embed(rng, z, encoder_dim, embedding_noise) for z in latents]
+    states = [_embed(rng, z, encoder_dim, embedding_noise, nuisance_dim, nuisance_scale) for z in latents]
     x = np.concatenate([*states, profile], axis=1)
     shares = np.stack([(target == k).mean(axis=0) for k in range(NUM_CLASSES)], axis=1)
     return DataBundle(
@@ -111,8 +113,13 @@ def _cut(scores: np.ndarray, minority_share: float, neutral_share: float) -> tup
     return target, quantiles.T
 
 
-def _embed(rng: np.random.Generator, latent: np.ndarray, encoder_dim: int, noise: float) -> np.ndarray:
-    """Unit-norm sentence-embedding-like vectors: a random linear map of the latent plus isotropic noise."""
-    projection = rng.standard_normal((latent.shape[1], encoder_dim)) / np.sqrt(latent.shape[1])
-    vectors = latent @ projection + noise * rng.standard_normal((latent.shape[0], encoder_dim))
+def _embed(
+    rng: np.random.Generator, latent: np.ndarray, encoder_dim: int, noise: float, nuisance_dim: int, nuisance_scale: float
+) -> np.ndarray:
+    """Unit-norm sentence-embedding-like vectors: a random linear map of the value latent and of an
+    entry-specific nuisance latent (topic, style: ``nuisance_dim`` factors of scale ``nuisance_scale``,
+    low-rank, so more dimensions do not average it away), plus isotropic noise."""
+    mixed = np.concatenate([latent, nuisance_scale * rng.standard_normal((latent.shape[0], nuisance_dim))], axis=1)
+    projection = rng.standard_normal((mixed.shape[1], encoder_dim)) / np.sqrt(latent.shape[1])
+    vectors = mixed @ projection + noise * rng.standard_normal((latent.shape[0], encoder_dim))
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
