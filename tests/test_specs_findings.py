@@ -4,12 +4,14 @@ Every spec is run cut down (fewer epochs or rows where the finding survives it) 
 seeds, and the findings are asserted on the records' metrics; findings about a difference between
 variants or arms are asserted on the mean over the seeds (the verdict over seeds does not exist yet).
 The numbers each finding is compared with are the write-ups' (``shared/seeds``), not the code's.
+Re-measure on other training seeds with ``VIFSPEC_FINDINGS_SEEDS=2,3,4 pytest tests/test_specs_findings.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 from pathlib import Path
 from statistics import mean
@@ -20,16 +22,16 @@ import pytest
 import vifspec
 
 SPECS = Path(__file__).resolve().parents[1] / "specs"
-SEEDS = (0, 1)
+SEEDS = tuple(int(seed) for seed in os.environ.get("VIFSPEC_FINDINGS_SEEDS", "0,1").split(","))
 
 Record = dict[str, Any]
 
 
 def _cut_down(spec: str, directory: Path, replacements: dict[str, str]) -> Path:
-    """A copy of ``specs/<spec>`` in ``directory``: CPU, one thread, seeds ``SEEDS``, and each regex replaced."""
+    """A copy of ``specs/<spec>`` in ``directory``: CPU, seeds ``SEEDS``, and each regex replaced."""
     text = (SPECS / spec).read_text(encoding="utf-8")
     replacements = {
-        r'^device = "auto"': 'device = "cpu"\nthreads = 1',
+        r'^device = "auto"': 'device = "cpu"',
         r"^seeds = \[0\]": f"seeds = {list(SEEDS)}",
         **replacements,
     }
@@ -53,6 +55,14 @@ def _run(spec: Path, out: Path, only: tuple[str, ...] = ()) -> dict[str, list[Re
     return records
 
 
+def _trained(
+    factory: pytest.TempPathFactory, spec: str, replacements: dict[str, str], only: tuple[str, ...] = ()
+) -> dict[str, list[Record]]:
+    """Cut ``specs/<spec>`` down in a fresh temporary folder and train it there."""
+    directory = factory.mktemp(spec.split(".")[0])
+    return _run(_cut_down(spec, directory, replacements), directory / "runs", only)
+
+
 def _mean(records: list[Record], key: str) -> float:
     split, metric = key.split(".", 1)
     return mean(record["metrics"][split][metric] for record in records)
@@ -66,10 +76,9 @@ def _history(record: Record, metric: str) -> list[float]:
 
 @pytest.fixture(scope="module")
 def kt(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Record]]:
-    directory = tmp_path_factory.mktemp("kt")
     shorter = {r"^epochs = 30": "epochs = 15"}
-    v2 = _run(_cut_down("v2_baseline.toml", directory, shorter), directory / "runs")
-    v3 = _run(_cut_down("v3_phase1.toml", directory, shorter), directory / "runs")
+    v2 = _trained(tmp_path_factory, "v2_baseline.toml", shorter)
+    v3 = _trained(tmp_path_factory, "v3_phase1.toml", shorter)
     return {"v2": v2["main"], "v3": v3["main"], "w200": v3["variance-200"]}
 
 
@@ -102,9 +111,7 @@ def test_kt_variance_weight_200_escapes_the_attractor(kt: dict[str, list[Record]
 
 @pytest.fixture(scope="module")
 def lvm(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Record]]:
-    directory = tmp_path_factory.mktemp("lvm")
-    spec = _cut_down("lvm_next_vector.toml", directory, {r"^epochs = 20": "epochs = 8"})
-    return _run(spec, directory / "runs")
+    return _trained(tmp_path_factory, "lvm_next_vector.toml", {r"^epochs = 20": "epochs = 8"})
 
 
 def test_lvm_strong_guards_collapse_the_model_after_the_warm_up(lvm: dict[str, list[Record]]) -> None:
@@ -140,9 +147,7 @@ def test_lvm_more_mse_epochs_make_the_margin_worse(lvm: dict[str, list[Record]])
 
 @pytest.fixture(scope="module")
 def contrastive(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Record]]:
-    directory = tmp_path_factory.mktemp("contrastive")
-    spec = _cut_down("contrastive_gate.toml", directory, {r"^eval_batch_size = 1 ": "eval_batch_size = 1024 "})
-    return _run(spec, directory / "runs")
+    return _trained(tmp_path_factory, "contrastive_gate.toml", {r"^eval_batch_size = 1 ": "eval_batch_size = 1024 "})
 
 
 def test_contrastive_both_arms_fail_to_retrieve_on_the_leaked_evaluation(contrastive: dict[str, list[Record]]) -> None:
@@ -168,9 +173,7 @@ TRACKER_VARIANTS = ("FE-02", "FE-69", "LF-38", "LF-51", "LF-61")
 
 @pytest.fixture(scope="module")
 def tracker(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Record]]:
-    directory = tmp_path_factory.mktemp("tracker")
-    spec = _cut_down("feature_tracker.toml", directory, {})
-    return _run(spec, directory / "runs", only=TRACKER_VARIANTS)
+    return _trained(tmp_path_factory, "feature_tracker.toml", {}, TRACKER_VARIANTS)
 
 
 def _precisions(records: list[Record]) -> list[float]:
@@ -184,19 +187,18 @@ def test_tracker_label_smoothing_gives_the_best_precision(tracker: dict[str, lis
     the runs that made calls are compared."""
     smoothing = _precisions(tracker["LF-38"])
     assert smoothing, "label smoothing made no positive call in any seed"
-    others = [p for v in ("FE-02", "LF-51", "LF-61") for p in _precisions(tracker[v])]
-    assert mean(smoothing) > max(others) + 0.05
+    for variant in ("FE-02", "LF-51", "LF-61"):
+        assert mean(smoothing) > mean(_precisions(tracker[variant])) + 0.10, variant
     assert _mean(tracker["LF-38"], "test.recall") < _mean(tracker["FE-02"], "test.recall")
 
 
 def test_tracker_extreme_compression_collapses_the_probabilities(tracker: dict[str, list[Record]]) -> None:
     """Seed 004: "0% precision, 0% recall, predictions in [0.01, 0.50]" under extreme compression,
-    flagged as a collapse; the per-feature models' highest probability sits near or above 0.5."""
+    flagged as a collapse."""
     for record in tracker["FE-69"]:
         test = record["metrics"]["test"]
-        assert test["max_prob"] < 0.4 and test["positive_calls"] == 0 and test["recall"] == 0
+        assert test["max_prob"] < 0.5 and test["positive_calls"] == 0 and test["recall"] == 0
         assert record["status"] == "collapsed" and "no positive call" in record["stop_reason"]
-    assert _mean(tracker["FE-02"], "test.max_prob") > 0.45
 
 
 # ---- seed 000: the ordinal critic sweep -----------------------------------------------------------
@@ -211,8 +213,7 @@ CRITIC_VARIANTS = tuple(
 
 @pytest.fixture(scope="module")
 def critic(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Record]]:
-    directory = tmp_path_factory.mktemp("critic")
-    return _run(_cut_down("vif_critic.toml", directory, {}), directory / "runs", only=CRITIC_VARIANTS)
+    return _trained(tmp_path_factory, "vif_critic.toml", {}, CRITIC_VARIANTS)
 
 
 def _critic_runs(critic: dict[str, list[Record]], hidden: int, encoder: str) -> list[Record]:

@@ -57,7 +57,8 @@ def retrieval_synthetic(
     ``n_items`` unique items are generated; val and test each hold ``round(fraction * n_items)``
     items, of which a share ``eval_overlap`` of the test items are copies of train items (same
     ``item_id`` and ``group``; their vectors re-encoded like every test vector when ``eval_noise``
-    is set). ``noise`` is the expected norm of the noise of each step of an article. Fields per split: ``query`` [N, dim], ``target``
+    is set). ``noise`` is the expected norm of the noise of each step of an article.
+    Fields per split: ``query`` [N, dim], ``target``
     [N, dim] (unit vectors), ``item_id`` [N] (int64, unique per pair) and ``group`` [N] (int64,
     the article).
     """
@@ -130,7 +131,9 @@ def _reencode(fields: dict[str, torch.Tensor], noise: float, generator: torch.Ge
     norm ``noise`` (then re-normalised); ids, articles and the train copies' identity are unchanged."""
     if not noise:
         return fields
-    moved = {name: normalize(fields[name] + isotropic_noise(fields[name].shape, noise, generator)) for name in ("query", "target")}
+    moved = {
+        name: normalize(fields[name] + isotropic_noise(fields[name].shape, noise, generator)) for name in ("query", "target")
+    }
     return {**fields, **moved}
 
 

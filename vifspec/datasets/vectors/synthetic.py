@@ -85,10 +85,10 @@ def vector_sequences(
     sizes = _split_sizes(n)
     sizes["ood"] = sizes["val"]
     families = {"train": in_dist, "val": in_dist, "test": in_dist, "ood": shifted}
-    splits = {
-        name: _split_fields(_observe(_walk(size, context + rollout, families[name], noise, generator), obs_noise, generator) @ embedding, context)
-        for name, size in sizes.items()
-    }
+    splits = {}
+    for name, size in sizes.items():  # each split walked, then observed, before the next one is drawn
+        path = _observe(_walk(size, context + rollout, families[name], noise, generator), obs_noise, generator)
+        splits[name] = _split_fields(path @ embedding, context)
     truth = {
         "mean_step_angle": {"in_distribution": drift, "ood": shifted.step_angle},
         "ood_turn_angle": shifted.turn_angle,
