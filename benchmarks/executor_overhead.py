@@ -33,7 +33,8 @@ SPEC = Path(__file__).resolve().parents[1] / "specs" / "v3_phase1.toml"
 
 
 def bench_spec(epochs: int, device: str) -> Path:
-    """specs/v3_phase1.toml with a fixed epoch count, no early stopping, tracking or checkpoint."""
+    """specs/v3_phase1.toml (its base: the text before [track], so no variants) with a fixed epoch
+    count, no early stopping, tracking or checkpoint."""
     text = SPEC.read_text()
     text = text.replace("epochs = 30", f"epochs = {epochs}").replace('device = "auto"', f'device = "{device}"')
     text = text.replace('early_stopping = { monitor = "val.encoder1_auc", patience = 10 }', "checkpoint = false")
@@ -69,7 +70,11 @@ def hand_epochs(epochs: int, device: str) -> list[float]:
     splits = to_device(split_fields(bundle, spec.data.splits, spec.data.seed), torch.device(device))
     train, val = splits["train"], splits["val"]
     model = GainKT(n_skills=bundle.info["n_skills"], n_students=bundle.info["n_students"], **spec.model.params).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=spec.train.optimizer.lr, weight_decay=spec.train.optimizer.weight_decay)
+    cfg = spec.train.optimizer
+    if cfg.name == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    else:
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     gen = torch.Generator().manual_seed(0)
     n = train["correct"].shape[0]
     bs = spec.train.batch_size

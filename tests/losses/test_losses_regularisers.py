@@ -41,15 +41,26 @@ def test_skill_contrastive_matches_pandas_groupby() -> None:
     skills = torch.randint(0, 12, (8, 30), generator=generator)  # skill 0..11, some possibly absent
     gains = 0.5 + 0.05 * torch.randn(8, 30, generator=generator, dtype=torch.float64) + 0.01 * skills
     frame = pd.DataFrame({"skill": skills.reshape(-1).numpy(), "gain": gains.reshape(-1).numpy()})
-    between_std = frame.groupby("skill")["gain"].mean().std(ddof=0)
-    expected = max(1.0 - between_std, 0.0)
-    assert skill_contrastive(gains, skills, floor=1.0).item() == pytest.approx(expected)
+    between_var = frame.groupby("skill")["gain"].mean().var(ddof=0)
+    expected = max(0.3**2 - between_var, 0.0)
+    assert skill_contrastive(gains, skills, floor=0.3).item() == pytest.approx(expected)
 
 
 def test_skill_contrastive_ignores_spread_within_a_skill() -> None:
     skills = torch.tensor([0, 0, 1, 1, 2, 2])
     same_means = torch.tensor([0.1, 0.9, 0.2, 0.8, 0.4, 0.6])  # every skill's mean is 0.5
-    assert skill_contrastive(same_means, skills, floor=0.1).item() == pytest.approx(0.1, abs=1e-5)
+    assert skill_contrastive(same_means, skills, floor=0.1).item() == pytest.approx(0.1**2, abs=1e-7)
+
+
+def test_skill_contrastive_pushes_in_proportion_to_the_spread() -> None:
+    """A hinge on the variance: its gradient near collapse is proportional to the spread (vanishes)."""
+    skills = torch.tensor([0, 1, 2, 3])
+    norms = []
+    for spread in (1e-2, 1e-3):
+        gains = (0.5 + spread * torch.tensor([-1.5, -0.5, 0.5, 1.5], dtype=torch.float64)).requires_grad_()
+        skill_contrastive(gains, skills, floor=0.1).backward()
+        norms.append(gains.grad.norm().item())
+    assert norms[1] == pytest.approx(norms[0] / 10, rel=1e-6)
 
 
 @pytest.mark.parametrize(

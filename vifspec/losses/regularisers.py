@@ -46,14 +46,17 @@ def variance_floor(x: Tensor, floor: float = 0.1, dim: int | None = None) -> Ten
 
 
 def skill_contrastive(x: Tensor, groups: Tensor, floor: float = 0.1, num_groups: int | None = None) -> Tensor:
-    """``relu(floor - std_g(mean of x over group g))``: pushes the per-group (per-skill) means apart.
+    """``relu(floor^2 - var_g(mean of x over group g))``: pushes the per-group (per-skill) means apart.
 
     ``groups`` holds an integer id (e.g. a skill id) per element of ``x``; the means are taken over
-    the groups present in the batch (``index_add`` / ``bincount``, masked, no boolean indexing). It
-    penalises a model whose output is the same for every skill however it varies within a skill (the
-    uniform-gains attractor). Give ``num_groups`` (ids are ``0..num_groups-1``) to avoid reading the
-    largest id back from the device at every step.
-    Hinge on the between-group standard deviation, as the VICReg variance term (Bardes et al. 2022).
+    the groups present in the batch (``index_add`` / ``bincount``, masked, no boolean indexing) and
+    their population variance is compared with ``floor^2``. It penalises a model whose output is the
+    same for every skill however it varies within a skill (the uniform-gains attractor). Being a
+    hinge on the variance, not on the standard deviation, its gradient shrinks with the spread it
+    asks for: near collapse it hardly pushes, the failure mode VICReg avoids by using the standard
+    deviation (Bardes, Ponce & LeCun 2022, ICLR; compare :func:`variance_floor`). Give
+    ``num_groups`` (ids are ``0..num_groups-1``) to avoid reading the largest id back from the
+    device at every step.
     """
     check_same_shape(x, groups, ("x", "groups"))
     values, ids = x.reshape(-1), groups.reshape(-1).long()
@@ -65,7 +68,7 @@ def skill_contrastive(x: Tensor, groups: Tensor, floor: float = 0.1, num_groups:
     n_present = present.sum()
     centre = (group_means * present).sum() / n_present
     variance = ((group_means - centre).pow(2) * present).sum() / n_present
-    return torch.relu(floor - torch.sqrt(variance + 1e-12))
+    return torch.relu(floor**2 - variance)
 
 
 def beta_spread(beta: Tensor, min_std: float = 0.3) -> Tensor:

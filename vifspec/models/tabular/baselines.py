@@ -7,7 +7,8 @@ from torch import Tensor, nn
 
 
 class Prior(nn.Module):
-    """Predict p = mean(train target) for every row; ``logits`` = log(p / (1 - p)), ``probs`` = p, both [B].
+    """Predict p = mean(train target) for every row; ``logits`` = log(p / (1 - p)), ``probs`` = p and
+    ``calls`` = 1[p >= 0.5], all [B].
 
     Its AUC is 0.5 and its precision undefined: the floor every trained classifier must clear.
     """
@@ -27,4 +28,4 @@ class Prior(nn.Module):
             raise RuntimeError("tabular_prior: call fit(train) before forward")
         batch_size = next(iter(batch.values())).shape[0]
         probs = self.rate.expand(batch_size)
-        return {"logits": torch.logit(probs, eps=1e-6), "probs": probs}
+        return {"logits": torch.logit(probs, eps=1e-6), "probs": probs, "calls": (probs >= 0.5).to(probs.dtype)}

@@ -17,8 +17,10 @@ class NextVectorPredictor(SequencePredictor):
 
     An encoder turns the context [B, C, dim] into a summary [B, hidden]; a linear head maps it to
     ``dim``. ``pred = normalise(head)``, or with ``residual=True`` the seed's residual architecture
-    ``pred = normalise(last + head)`` (P2: "ŷ = norm(u + α·Δ)"), which makes copying the last
-    vector the zero-initialisation default. Encoders (``kind``):
+    ``pred = normalise(last + residual_scale * head)`` (P2: "ŷ = norm(u + α·Δ)"), which makes
+    copying the last vector the starting point: with a small ``residual_scale`` the head's output
+    must grow by ``1 / residual_scale`` before the prediction leaves the last vector, so training
+    moves it away slowly. Encoders (``kind``):
 
     - ``"mlp"``: the flattened context through ``layers`` ReLU layers of width ``hidden``;
     - ``"gru"``: a ``layers``-deep GRU; the summary is its last hidden state;
@@ -38,6 +40,7 @@ class NextVectorPredictor(SequencePredictor):
         layers: int = 2,
         kind: EncoderKind = "mlp",
         residual: bool = False,
+        residual_scale: float = 1.0,
         heads: int = 4,
         train_rollout: bool = False,
     ) -> None:
@@ -45,14 +48,14 @@ class NextVectorPredictor(SequencePredictor):
         self.train_rollout = train_rollout
         if layers < 1:
             raise ValueError(f"layers must be >= 1, got {layers}")
-        self.kind, self.residual = kind, residual
+        self.kind, self.residual, self.residual_scale = kind, residual, residual_scale
         self.encoder = _encoder(kind, dim, context, hidden, layers, heads)
         self.head = nn.Linear(hidden, dim)
 
     def predict(self, context: torch.Tensor) -> torch.Tensor:
         step = self.head(self.encoder(context))
         if self.residual:
-            step = context[:, -1] + step
+            step = context[:, -1] + self.residual_scale * step
         return nn.functional.normalize(step, dim=-1)
 
 
