@@ -51,7 +51,7 @@ def _run(spec: Path, out: Path, only: tuple[str, ...] = ()) -> dict[str, list[Re
             continue
         with contextlib.redirect_stdout(io.StringIO()):
             record = vifspec.run(plan, out=out, progress=False)
-        records.setdefault(plan.arm or plan.variant, []).append(record)
+        records.setdefault(plan.arm or plan.variant, []).append(record.model_dump(mode="json"))
     return records
 
 
