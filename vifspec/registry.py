@@ -145,8 +145,8 @@ class Registry:
                 return component_from_object(kind, name, _import(name))
             module = name.partition(":")[0]
             if not module_exists(module):
-                raise SpecError(f"cannot find module '{module}' for '{name}' (nothing was imported): is it installed, "
-                                "or on PYTHONPATH?")
+                raise SpecError(f"cannot find module '{module}' for '{name}' (nothing was imported): is it a file in "
+                                "the spec's folder or the working directory, installed, or on PYTHONPATH?")
             return Component(kind, name, name)
         hint = did_you_mean(name, self._components[kind])
         raise SpecError(f"unknown {kind} '{name}'{hint}")

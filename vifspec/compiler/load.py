@@ -18,6 +18,7 @@ from vifspec.spec.salvage import salvage
 from vifspec.spec.schema import Spec
 from vifspec.spec.source import Source, read_source
 from vifspec.spec.validate import validate
+from vifspec.usercode import spec_code_path
 
 
 def load_spec(path: str | Path, registry: Registry | None = None, text: str | None = None,
@@ -26,8 +27,13 @@ def load_spec(path: str | Path, registry: Registry | None = None, text: str | No
     (``{"train.epochs": 2}``, as ``vifspec run --set`` does), validate and cross-check one spec (no expansion).
 
     ``imports=False``: objects named by import path are not imported (their form and module are checked
-    without executing anything), as ``vifspec check`` and ``judge`` need."""
-    source = read_source(path, text)
+    without executing anything), as ``vifspec check`` and ``judge`` need. Either way an import path
+    resolves against the spec's folder and the working directory (:mod:`vifspec.usercode`)."""
+    with spec_code_path(path):
+        return _load(read_source(path, text), registry or default_registry(), overrides, imports)
+
+
+def _load(source: Source, registry: Registry, overrides: Mapping[str, Any] | None, imports: bool) -> tuple[Source, Spec]:
     if overrides:
         unknown = [key for key in overrides if not settable(key)]
         if unknown:
@@ -35,7 +41,6 @@ def load_spec(path: str | Path, registry: Registry | None = None, text: str | No
             raise SpecError([Problem(f"override '{k}' does not exist in the spec language{did_you_mean(k, leaves)}", source.path)
                              for k in unknown])
         source = replace(source, doc=set_keys(source.doc, dict(overrides)), overrides=dict(overrides))
-    registry = registry or default_registry()
     try:
         spec = validate(source)
     except SpecError as exc:

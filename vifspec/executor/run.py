@@ -35,6 +35,7 @@ from vifspec.progress import PlainLines, Watcher, display_for
 from vifspec.records.record import CRASHED, INTERRUPTED, RECORD_FILE, RUNNING, BaselineRef, Epoch, Epochs, ModelInfo, RunRecord, TrainEntry
 from vifspec.records.store import write_record
 from vifspec.registry import Registry, default_registry
+from vifspec.usercode import spec_code_path
 
 
 def run_plan(
@@ -54,12 +55,13 @@ def run_plan(
     (:class:`SpecError`, exit 2).
     """
     registry = registry or default_registry()
-    prepared = prepare(plan, registry, device)
-    run = SeedRun(prepared, plan.run_dir(out), baseline, watcher(progress))
-    with run.failures_recorded():
-        _train(prepared, run)
-        run.evaluate_best(registry)
-    run.close()
+    with spec_code_path(plan.spec_path):
+        prepared = prepare(plan, registry, device)
+        run = SeedRun(prepared, plan.run_dir(out), baseline, watcher(progress))
+        with run.failures_recorded():
+            _train(prepared, run)
+            run.evaluate_best(registry)
+        run.close()
     return run.record
 
 

@@ -29,6 +29,7 @@ from vifspec.prepare.device import resolve_device
 from vifspec.prepare.problems import PlanProblems
 from vifspec.registry import Registry
 from vifspec.spec.source import read_source
+from vifspec.usercode import spec_code_path
 
 PROBE_ROWS = 8
 
@@ -52,7 +53,13 @@ class Prepared:
 
 
 def prepare(plan: Plan, registry: Registry, device: str | None = None) -> Prepared:
-    """Build and check everything ``plan`` needs (see the module docstring); raises :class:`SpecError`."""
+    """Build and check everything ``plan`` needs (see the module docstring); raises :class:`SpecError`.
+    Code the spec names by import path is looked up beside the spec and in the working directory too."""
+    with spec_code_path(plan.spec_path):
+        return _prepare(plan, registry, device)
+
+
+def _prepare(plan: Plan, registry: Registry, device: str | None) -> Prepared:
     spec = plan.spec
     source = read_source(plan.spec_path)
     problems = PlanProblems(plan, source)

@@ -15,6 +15,7 @@ from vifspec.errors import TrainingCrash
 from vifspec.records import RecordError, RunRecord, read_record
 from vifspec.records.record import BaselineRef
 from vifspec.registry import Registry
+from vifspec.usercode import spec_code_path
 
 
 @dataclass
@@ -74,6 +75,11 @@ def plan_units(plans: Sequence[Plan], together: set[str]) -> list[Unit]:
 
 def execute(unit: Unit, job: Job) -> list[Outcome]:
     """Train the unit's plans into ``job.out``; one outcome per plan (imports torch)."""
+    with spec_code_path(unit.plans[0].spec_path):  # the spec's own code, for the whole of training
+        return _execute(unit, job)
+
+
+def _execute(unit: Unit, job: Job) -> list[Outcome]:
     from vifspec.executor.run import run_plan
     from vifspec.executor.together import run_together
 
