@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from vifspec.verdict.stats import (
     Interval, aggregate, bootstrap_indices, bootstrap_interval, check_settings, iqm, paired_difference,
-    percentile_interval, seed_interval, t_interval, t_quantile, unpaired_difference,
+    percentile_interval, seed_interval, t_interval, unpaired_difference,
 )
+from vifspec.verdict.student_t import t_quantile
 
 TOL = 1e-9
 SEED_VALUES = st.lists(st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False), min_size=2, max_size=12)

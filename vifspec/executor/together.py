@@ -27,21 +27,18 @@ its best weights are restored at the end. Whether a variant can train this way i
 
 from __future__ import annotations
 
-import copy
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Sequence
 
 import torch
-from torch import nn
-from torch.func import functional_call, stack_module_state, vmap
 
 from vifspec.compiler.plan import Plan
 from vifspec.errors import TrainingCrash
 from vifspec.executor.optim import LrSchedule, autocast, build_optimizer
 from vifspec.executor.run import SeedRun, accumulate, epoch_means, run_plan, watcher
-from vifspec.prepare.bindings import Scope
+from vifspec.executor.vectorised import DropoutCall, Vectorised, dropout_calls
 from vifspec.prepare.data import Fields, num_rows
 from vifspec.prepare.prepare import PROBE_ROWS, Prepared, prepare
 from vifspec.progress import Watcher
@@ -50,8 +47,6 @@ from vifspec.records.store import read_record
 from vifspec.registry import Registry, default_registry
 from vifspec.spec.schema import GradClip
 
-DropoutCall = tuple[str, tuple[int, ...], torch.dtype, float]
-"""One ``nn.Dropout`` call of a forward pass: module name, input shape after the batch, dtype, p."""
 
 
 def run_together(
@@ -86,7 +81,7 @@ def run_together(
     watch = watcher(progress)
     runs = [SeedRun(p, p.plan.run_dir(out), b, watch) for p, b in zip(seeds, baselines)]
     try:
-        _train_together(_Vectorised(seeds, generators, support.loss_per_seed), runs)
+        _train_together(Vectorised(seeds, generators, support.loss_per_seed), runs)
     except KeyboardInterrupt:
         for run in runs:
             run.interrupt()
@@ -136,7 +131,7 @@ def together_support(prepared: Prepared) -> Support:
         return Support(False, reason="the model has no trainable parameters")
     rows = min(PROBE_ROWS, num_rows(prepared.train))
     batch = {k: v[:rows] for k, v in prepared.train.items()}
-    calls = _dropout_calls(prepared.model, batch)
+    calls = dropout_calls(prepared.model, batch)
     if isinstance(calls, str):
         return Support(False, reason=calls)
     problem = _try_step(prepared, batch, calls, loss_per_seed=False)
@@ -153,7 +148,7 @@ def _try_step(prepared: Prepared, batch: Fields, calls: list[DropoutCall], loss_
         with warnings.catch_warnings():
             warnings.filterwarnings("error", message=".*performance drop.*")
             generators = [torch.Generator(prepared.device).manual_seed(s) for s in (0, 1)]
-            vec = _Vectorised([prepared, prepared], generators, loss_per_seed, calls)
+            vec = Vectorised([prepared, prepared], generators, loss_per_seed, calls)
             weights = {t.name: 1.0 for t in prepared.loss_mix.terms}
             masks = vec.masks(rows)
             total, _ = vec.step({k: torch.stack([v, v]) for k, v in batch.items()}, masks, weights)
@@ -167,175 +162,7 @@ def _try_step(prepared: Prepared, batch: Fields, calls: list[DropoutCall], loss_
     return None
 
 
-def _dropout_calls(model: nn.Module, batch: Fields) -> list[DropoutCall] | str:
-    """The ``nn.Dropout`` calls of one training forward pass in call order, or why they cannot be replayed.
-
-    Run on a copy under a forked RNG, so neither the model nor the global RNG changes; a forward
-    pass that updates a buffer (batch-norm statistics) cannot be vectorised either.
-    """
-    model = copy.deepcopy(model).train()
-    names = {module: name for name, module in model.named_modules() if type(module) is nn.Dropout}
-    calls: list[DropoutCall] = []
-    hooks = [m.register_forward_pre_hook(lambda m, args: calls.append((names[m], tuple(args[0].shape), args[0].dtype, m.p)))
-             for m in names]
-    before = {k: v.clone() for k, v in model.named_buffers()}
-    rows = num_rows(batch)
-    try:
-        with torch.no_grad(), _forked_rng(next(iter(batch.values())).device):
-            model(batch)
-    finally:
-        for hook in hooks:
-            hook.remove()
-    if any(not torch.equal(before[k], v) for k, v in model.named_buffers()):
-        return "the forward pass updates buffers (e.g. batch-norm statistics)"
-    if len({name for name, *_ in calls}) < len(calls):
-        return "a dropout module is called more than once per forward pass"
-    if any(not shape or shape[0] != rows for _, shape, _, _ in calls):
-        return "a dropout input does not have the batch first"
-    return [(name, shape[1:], dtype, p) for name, shape, dtype, p in calls]
-
-
-class _GivenMask(nn.Module):
-    """Stands for an ``nn.Dropout`` in the vectorised step: ``x * mask`` with the mask drawn for its seed."""
-
-    def __init__(self, p: float) -> None:
-        super().__init__()
-        self.p = p
-        self.register_buffer("mask", torch.ones(()) if p < 1 else torch.zeros(()), persistent=False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x if self.p == 0 else x * self.mask
-
-
-class _LossStep(nn.Module):
-    """The model and the loss mix on its outputs as one module, so a functional call gives each
-    seed's parameters to the loss bindings too (a term bound to a model parameter)."""
-
-    def __init__(self, model: nn.Module, prepared: Prepared) -> None:
-        super().__init__()
-        self.model = model
-        self.loss_mix, self.fields = prepared.loss_mix, prepared.train
-
-    def forward(self, batch: Fields, weights: dict[str, float] | None) -> Any:
-        """``(total, raw terms)``; the model's outputs alone when ``weights`` is None."""
-        outputs = self.model(batch)
-        if weights is None:
-            return outputs
-        return self.loss_mix(Scope(outputs, batch, _SwappedIn(self.model), self.fields), weights)  # type: ignore[arg-type]
-
-
-class _SwappedIn:
-    """A module's parameters and buffers by name as a functional call swaps them in (plain tensors,
-    which ``nn.Module.get_parameter`` refuses), for the loss bindings."""
-
-    def __init__(self, module: nn.Module) -> None:
-        self.module = module
-
-    def get_parameter(self, name: str) -> torch.Tensor:
-        return self._get(name, "_parameters")
-
-    def get_buffer(self, name: str) -> torch.Tensor:
-        return self._get(name, "_buffers")
-
-    def named_parameters(self) -> Iterator[tuple[str, Any]]:
-        return self.module.named_parameters()
-
-    def _get(self, name: str, kind: str) -> torch.Tensor:
-        path, _, leaf = name.rpartition(".")
-        try:
-            owner = self.module.get_submodule(path)
-        except AttributeError:
-            raise AttributeError(name) from None
-        if leaf not in getattr(owner, kind):
-            raise AttributeError(name)
-        return getattr(owner, leaf)
-
-
-class _SeedParameters:
-    """Seed ``i``'s slice of the stacked parameters and buffers, looked up by name as a loss binding does."""
-
-    def __init__(self, vec: "_Vectorised", i: int) -> None:
-        self.vec, self.i = vec, i
-
-    def get_parameter(self, name: str) -> torch.Tensor:
-        return self._get(self.vec.params, name)
-
-    def get_buffer(self, name: str) -> torch.Tensor:
-        return self._get(self.vec.buffers, name)
-
-    def named_parameters(self) -> Iterator[tuple[str, torch.Tensor]]:
-        return ((name.removeprefix("model."), p[self.i]) for name, p in self.vec.params.items())
-
-    def _get(self, tensors: dict[str, torch.Tensor], name: str) -> torch.Tensor:
-        if f"model.{name}" not in tensors:
-            raise AttributeError(name)
-        return tensors[f"model.{name}"][self.i]
-
-
-class _Vectorised:
-    """The seeds' stacked parameters and buffers, their dropout generators, and the vectorised step."""
-
-    def __init__(self, seeds: Sequence[Prepared], generators: Sequence[torch.Generator], loss_per_seed: bool = False,
-                 calls: list[DropoutCall] | None = None):
-        first = seeds[0]
-        self.device, self.generators, self.loss_per_seed = first.device, list(generators), loss_per_seed
-        self.loss_mix, self.fields = first.loss_mix, first.train
-        self.calls = calls if calls is not None else _dropout_calls(first.model, _head(first.train))
-        template = copy.deepcopy(first.model)
-        for name, _, _, p in self.calls:
-            parent, _, leaf = name.rpartition(".")
-            setattr(template.get_submodule(parent), leaf, _GivenMask(p))
-        self.module = _LossStep(template, first).train()
-        params, buffers = stack_module_state([s.model for s in seeds])
-        self.names = [f"model.{n}" for n in params]
-        self.holder = nn.ParameterList([nn.Parameter(t, requires_grad=t.requires_grad) for t in params.values()])
-        self.buffers = {f"model.{n}": t for n, t in buffers.items()}
-        self.index = {name: i for i, name in enumerate(self.names)}
-
-    @property
-    def params(self) -> dict[str, torch.Tensor]:
-        return dict(zip(self.names, self.holder))
-
-    def _call(self, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor], masks: dict[str, torch.Tensor],
-              batch: Fields, weights: dict[str, float]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        return functional_call(self.module, (params, buffers, masks), (batch, weights))
-
-    def step(self, batch: Fields, masks: dict[str, torch.Tensor], weights: dict[str, float]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Every seed's total loss [S] and raw terms {name: [S]} on its own batch ([S, B, ...] fields)."""
-        vectorised = vmap(self._call, in_dims=(0, 0, 0, 0, None), randomness="error")
-        if not self.loss_per_seed:
-            return vectorised(self.params, self.buffers, masks, batch, weights)
-        outputs = vectorised(self.params, self.buffers, masks, batch, None)
-        per_seed = [
-            self.loss_mix(Scope({k: v[i] for k, v in outputs.items()}, {k: v[i] for k, v in batch.items()},
-                                _SeedParameters(self, i), self.fields), weights)  # type: ignore[arg-type]
-            for i in range(len(self.generators))
-        ]
-        return torch.stack([total for total, _ in per_seed]), {name: torch.stack([raw[name] for _, raw in per_seed]) for name in per_seed[0][1]}
-
-    def step_alone(self, i: int, batch: Fields, masks: dict[str, torch.Tensor], weights: dict[str, float]) -> torch.Tensor:
-        """Seed ``i``'s total loss without vmap (what :func:`together_support` compares with)."""
-        params = {n: p[i] for n, p in self.params.items()}
-        return self._call(params, {n: b[i] for n, b in self.buffers.items()}, masks, batch, weights)[0]
-
-    def masks(self, rows: int) -> dict[str, torch.Tensor]:
-        """Each dropout call's masks [S, rows, ...], drawn per seed in the order its forward pass calls them."""
-        out = {}
-        for name, shape, dtype, p in self.calls:
-            if 0 < p < 1:
-                per_seed = [torch.empty((rows, *shape), dtype=dtype, device=g.device).bernoulli_(1 - p, generator=g).div_(1 - p)
-                            for g in self.generators]
-                out[f"model.{name}.mask"] = torch.stack(per_seed).to(self.device)
-        return out
-
-    def load_into(self, i: int, model: nn.Module) -> None:
-        """Copy seed ``i``'s current parameters into its own model."""
-        with torch.no_grad():
-            for name, param in model.named_parameters():
-                param.copy_(self.holder[self.index[f"model.{name}"]][i])
-
-
-def _train_together(vec: _Vectorised, runs: list[SeedRun]) -> None:
+def _train_together(vec: Vectorised, runs: list[SeedRun]) -> None:
     """The one-seed loop of :mod:`vifspec.executor.run`, each step for every seed at once."""
     first = runs[0].prepared
     cfg, train = first.plan.spec.train, first.train
@@ -427,11 +254,3 @@ def _generator_at_global_state(device: torch.device) -> torch.Generator:
     generator = torch.Generator()
     generator.set_state(torch.get_rng_state())
     return generator
-
-
-def _forked_rng(device: torch.device) -> Any:
-    return torch.random.fork_rng(devices=[device] if device.type == "cuda" else [])
-
-
-def _head(fields: Fields) -> Fields:
-    return {k: v[: min(PROBE_ROWS, num_rows(fields))] for k, v in fields.items()}

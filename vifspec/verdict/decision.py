@@ -18,7 +18,8 @@ import numpy as np
 
 from vifspec.expr import compare
 from vifspec.verdict.status import FAIL, INCONCLUSIVE, MISSING, PASS
-from vifspec.verdict.stats import DEFAULT_CONFIDENCE, Interval, finite_values, t_quantile
+from vifspec.verdict.stats import DEFAULT_CONFIDENCE, Interval, finite_values
+from vifspec.verdict.student_t import t_quantile
 
 OPERATORS = (">", ">=", "<", "<=", "==")
 _PASSING_END = {">": "high", ">=": "high", "<": "low", "<=": "low"}
