@@ -38,7 +38,7 @@ def bench_spec(epochs: int, rows: int, device: str) -> Path:
     text = SPEC.read_text().split("[sweep]")[0]
     text = text.replace("epochs = 30", f"epochs = {epochs}").replace('device = "auto"', f'device = "{device}"')
     text = re.sub(r"early_stopping = \{[^}]*\}", "checkpoint = false", text)
-    text = text.replace("n = 1300", f"n = {rows}")
+    text = re.sub(r"\bn = \d+", f"n = {rows}", text, count=1)
     path = Path(tempfile.mkdtemp()) / "bench.toml"
     path.write_text(text)
     return path

@@ -140,3 +140,24 @@ def test_help_documents_the_fault_exit_code() -> None:
 def runs_root(executed, tmp_path: Path) -> Path:
     """A copy of the session's executed run store, for one test to damage."""
     return Path(shutil.copytree(executed.root / "runs", tmp_path / "runs_copy"))
+
+
+def test_a_disk_that_fills_during_training_is_a_fault_not_a_crash(tiny_kt: Path, tmp_path: Path, monkeypatch) -> None:
+    """The record is written every epoch; when the disk fills mid-run, the run stops with exit 5 naming
+    the file, the last record written stays whole on disk, and no temporary file is left."""
+    out = tmp_path / "runs"
+    real_fsync, calls = os.fsync, []
+
+    def filling(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) > 2:  # the first writes land, then the disk is full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", filling)
+    result = invoke("run", tiny_kt, "--out", out, "--quiet")
+    assert result.exit_code == FAULT, result.output
+    assert "No space left on device" in result.output and "record.json" in result.output
+    (record,) = out.rglob("record.json")
+    assert json.loads(record.read_text())["format"].startswith("vifspec.record/")
+    assert _leftovers(out) == []

@@ -18,8 +18,8 @@ def problems_of(path) -> list[str]:
 
 def test_repo_specs_compile_into_plans():
     plans = vifspec.compile("specs/v3_phase1.toml")
-    assert [(p.variant, p.seed) for p in plans] == [("main", 0)]
-    assert plans[0].spec.loss["variance"].weight == 2.0
+    assert [(p.variant, p.seed) for p in plans] == [("main", 0), ("variance-200", 0)]
+    assert plans[0].spec.loss["variance"].weight == 2.0 and plans[1].spec.loss["variance"].weight == 200.0
     assert plans[0].facts["encoder1_auc"].higher_is_better is True
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from vifspec.errors import SpecError
 from vifspec.limits import ID_MAX_LENGTH
 from vifspec.records import atomic_write_text
-from vifspec.spec.schema import ID_PATTERN, ID_RULE
+from vifspec.spec.fields import ID_PATTERN, ID_RULE
 
 PROJECT_SCHEMA = "docs/vifspec.schema.json"
 

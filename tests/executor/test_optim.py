@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from vifspec.facts import MetricFacts
 from vifspec.cli import main
 from vifspec.executor.optim import LrSchedule, autocast, build_optimizer, clip_gradients
-from vifspec.spec.schema import GradClip, Optimizer, Schedule
+from vifspec.spec.train import GradClip, Optimizer, Schedule
 
 LR = 0.1
 

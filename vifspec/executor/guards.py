@@ -8,7 +8,8 @@ import torch
 
 from vifspec.facts import Facts, facts_of
 from vifspec.records.record import Epoch
-from vifspec.spec.schema import CollapseGuard, EarlyStopping, Guards
+from vifspec.spec.schema import CollapseGuard, Guards
+from vifspec.spec.train import EarlyStopping
 
 
 def _higher_is_better(monitor: str, mode: str, facts: Facts) -> bool:

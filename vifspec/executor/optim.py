@@ -14,7 +14,7 @@ import torch
 from torch.optim import lr_scheduler
 
 from vifspec.facts import Facts, facts_of
-from vifspec.spec.schema import GradClip, Optimizer, Schedule
+from vifspec.spec.train import GradClip, Optimizer, Schedule
 
 
 def build_optimizer(model: torch.nn.Module, cfg: Optimizer) -> torch.optim.Optimizer:

@@ -45,7 +45,7 @@ from vifspec.progress import Watcher
 from vifspec.records.record import BaselineRef, RunRecord
 from vifspec.records.store import read_record
 from vifspec.registry import Registry, default_registry
-from vifspec.spec.schema import GradClip
+from vifspec.spec.train import GradClip
 
 
 

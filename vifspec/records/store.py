@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import json
-import math
 import os
 import tempfile
 from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Iterator
 
 from pydantic import ValidationError
 
@@ -55,21 +53,11 @@ def _umask() -> int:
     return mask
 
 
-def clean(value: Any) -> Any:
-    """JSON-safe copy: NaN and Inf become None, tuples become lists."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
-    return value
-
-
 def write_record(record: RunRecord, run_dir: str | Path) -> Path:
-    """Write ``record`` to ``run_dir/record.json`` atomically (the one writer of records)."""
+    """Write ``record`` to ``run_dir/record.json`` atomically (the one writer of records); NaN and
+    infinities are written as null (pydantic's JSON serializer, fast enough to run every epoch)."""
     path = Path(run_dir) / RECORD_FILE
-    atomic_write_text(path, json.dumps(clean(record.model_dump(mode="json")), indent=2) + "\n")
+    atomic_write_text(path, record.model_dump_json(indent=2) + "\n")
     return path
 
 

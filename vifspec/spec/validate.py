@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from vifspec.errors import Problem, SpecError, did_you_mean
 from vifspec.limits import ID_MAX_LENGTH
 from vifspec.spec.overrides import apply_overrides, origin_paths
-from vifspec.spec.schema import ID_PATTERN, ID_RULE, Spec, schema_child, schema_model
+from vifspec.spec.fields import ID_PATTERN, ID_RULE
+from vifspec.spec.schema import Spec, schema_child, schema_model
 from vifspec.spec.source import Source
 
 
