@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from spec_parts import BCE_AND_AUC
 from vifspec.cli import main
 from vifspec.compiler import load_spec
 from vifspec.errors import SpecError
@@ -31,14 +32,7 @@ epochs = 2
 seeds = [0, 1]
 device = "cpu"
 
-[loss.main]
-fn = "bce"
-inputs = { logits = "logits", target = "target" }
-
-[metric.auc]
-fn = "auc"
-inputs = { scores = "logits", target = "target" }
-
+""" + BCE_AND_AUC + """
 [metrics]
 val = ["auc"]
 test = ["auc"]

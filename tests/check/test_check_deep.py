@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from spec_parts import BCE_AND_AUC
 from vifspec.cli import main
 
 SPEC = """\
@@ -27,14 +28,7 @@ params = { hidden = [4] }
 epochs = 1
 device = "cpu"
 
-[loss.ce]
-fn = "bce"
-inputs = { logits = "logits", target = "target" }
-
-[metric.auc]
-fn = "auc"
-inputs = { scores = "logits", target = "target" }
-
+""" + BCE_AND_AUC + """
 [metrics]
 val = ["auc"]
 test = ["auc"]

@@ -40,6 +40,20 @@ def test_accuracy_keeps_label_predictions_of_the_same_shape() -> None:
     assert accuracy(np.array([[0.4], [1.6]]), np.array([0, 2])) == pytest.approx(1.0)  # [N, 1] is a label
 
 
+def test_a_binary_task_scores_probabilities_at_one_half_and_refuses_logits() -> None:
+    """One probability per example against a 0/1 target: p > 0.5 predicts 1 (scikit-learn on the
+    thresholded labels); logits would be rounded into nonsense (-0.85 -> -1), so they are refused."""
+    rng = np.random.default_rng(0)
+    target = rng.integers(0, 2, 300)
+    logits = rng.normal(size=300) + (2 * target - 1)
+    probs = 1 / (1 + np.exp(-logits))
+    for metric, sk in ((accuracy, accuracy_score), (macro_f1, lambda t, p: f1_score(t, p, average="macro"))):
+        assert metric(probs, target) == pytest.approx(sk(target, (probs > 0.5).astype(int)))
+        with pytest.raises(ValueError, match="bind preds to probabilities"):
+            metric(logits, target)
+    assert accuracy(np.array([-0.2, 1.6, 2.0]), np.array([0, 1, 2])) == pytest.approx(2 / 3)  # labels 0..2: rounding stands
+
+
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.data())
 def test_macro_f1_matches_sklearn(data: st.DataObject) -> None:

@@ -58,13 +58,28 @@ def as_class_labels(preds: Any, target: Any) -> tuple[torch.Tensor, torch.Tensor
     ``preds`` holding one more axis than ``target`` with at least two entries (class scores
     ``[..., C]``: logits or probabilities, column ``k`` for label ``k``) become their argmax;
     otherwise ``preds`` are labels (floats rounded half to even, so probabilities of the positive
-    class of a binary problem mean ``p > 0.5``).
+    class of a binary problem mean ``p > 0.5``). Floats outside [0, 1] against a 0/1 target are
+    scores or logits, which rounding would turn into nonsense: a ``ValueError`` saying to bind
+    probabilities (checked once per split; not inside :func:`tensor_results`, whose resamples are
+    drawn from a split already checked).
     """
     scores = as_tensor(preds, common_device(preds, target))
     t = as_tensor(target, scores.device)
     if scores.ndim == t.ndim + 1 and scores.shape[:-1] == t.shape and scores.shape[-1] >= 2:
         scores = scores.argmax(-1)
+    elif not _TENSOR_RESULTS.get():
+        _refuse_binary_scores(scores, t)
     return as_pair(scores, t, as_labels)
+
+
+def _refuse_binary_scores(preds: torch.Tensor, target: torch.Tensor) -> None:
+    """Raise when float ``preds`` leave [0, 1] while ``target`` holds only 0 and 1 (a binary task's logits)."""
+    if not preds.is_floating_point() or preds.numel() == 0 or target.numel() == 0:
+        return
+    binary = bool(((target == 0) | (target == 1)).all())
+    if binary and bool(((preds < 0) | (preds > 1)).any()):
+        raise ValueError("preds hold scores outside [0, 1] for a 0/1 target (logits?), and a label metric would "
+                         "round them: bind preds to probabilities or labels, e.g. inputs = { preds = \"probs\", target = \"target\" }")
 
 
 def as_pair(preds: Any, target: Any, convert: Callable[..., torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:

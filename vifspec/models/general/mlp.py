@@ -21,7 +21,8 @@ class MLP(nn.Module):
     ``outputs`` defaults to the dataset's ``num_classes`` (a categorical target), else 1.
     Outputs: ``logits`` = ``preds`` = the last layer ([B] when ``outputs == 1``, else [B, outputs])
     and ``probs`` (sigmoid of ``[B]`` logits, softmax over ``[B, C]``). Bind ``logits`` to
-    ``cross_entropy``/``bce``, ``preds`` to ``mse``/``mae``/``huber_loss``, ``probs`` to ``log_loss``.
+    ``cross_entropy``/``bce``, ``preds`` to ``mse``/``mae``/``huber_loss``, ``probs`` to ``log_loss``
+    (and, for one output on a 0/1 target, to ``accuracy``: its ``preds`` are logits, which a label metric refuses).
     ``standardize = true`` z-scores the inputs with the train split's per-column mean and standard
     deviation, set by :meth:`fit` before training and kept in the checkpoint.
     Reference: Rumelhart, Hinton & Williams (1986); Goodfellow et al. (2016), *Deep Learning*, ch. 6.
