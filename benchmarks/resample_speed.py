@@ -12,8 +12,11 @@ For each metric and size, three ways to get the same B values from the same inde
              (the same index sets, drawn inside the timing as the other two draw them)
 resample_metric's default is vmap on an accelerator and the loop on the CPU. Prints seconds per
 1000 resamples (the best of --repeats timings, after a warm-up) and the speed-ups over naive.
-recall_at_k costs O(N^2 D) per resample, so it gets --retrieval-resamples (scaled to 1000 in the
-table); at N = 10^5 one R@5 call takes minutes on one CPU thread: time that size on a GPU.
+recall_at_k is resampled through its per-query hits (computed once against the whole candidate
+pool, O(N^2 D); each draw is then a mean of N hits), so vmap and loop take the same path and their
+time is mostly that one call. The naive loop scores each draw's own pool (O(N^2 D) per draw, and a
+different, biased statistic: see vifspec.executor.resample), so it gets --retrieval-resamples
+(scaled to 1000 in the table); at N = 10^5 one R@5 call takes minutes on one CPU thread.
 """
 
 from __future__ import annotations

@@ -61,7 +61,10 @@ class Component:
     [0, 1], shown as % and differences as pp), ``"ms"`` or ``"number"``; ``diagnostic`` -- a
     measurement about the run (overlap, latency, spread), not a result a model is ranked on;
     ``per_example`` -- a function of independent examples along the first dimension of its inputs,
-    so resampling the examples gives its sampling distribution; ``alert`` -- a report warning.
+    so resampling the examples gives its sampling distribution (a metric that is the mean of
+    per-example values scored against the whole split, such as R@k, carries the function returning
+    them as ``per_example_values``: resampling draws those, keeping the candidate pool whole);
+    ``alert`` -- a report warning.
     """
 
     kind: str

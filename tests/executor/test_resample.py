@@ -36,9 +36,9 @@ def cosine_matrix(queries: torch.Tensor, items: torch.Tensor) -> np.ndarray:
     return (q / np.linalg.norm(q, axis=1, keepdims=True)) @ (c / np.linalg.norm(c, axis=1, keepdims=True)).T
 
 
-def resampled_recall_at_k(sims: np.ndarray, rows: np.ndarray, k: int) -> float:
-    """R@k of the resampled split ``rows``, read off the full similarity matrix: a drawn duplicate of a
-    query's own item ties with it exactly, and a duplicate of another item counts once per draw."""
+def pool_resampled_recall_at_k(sims: np.ndarray, rows: np.ndarray, k: int) -> float:
+    """R@k of the resampled split ``rows`` with the candidate pool drawn with the queries (what
+    resampling the inputs together would do): a drawn duplicate of a query's own item ties with it."""
     resampled = sims[np.ix_(rows, rows)]
     return float(np.mean((resampled > np.diag(resampled)[:, None]).sum(axis=1) < k))
 
@@ -85,17 +85,23 @@ def test_parameters_pass_through_unresampled():
     check_against(result, np.array([precision_score(y[i], s[i] >= 0.7) for i in index_matrix(300, 100, 1)]))
 
 
-def test_recall_at_k_resamples_queries_and_pool_together():
+@pytest.mark.parametrize("k", [1, 5])
+def test_recall_at_k_resamples_each_querys_hit_against_the_whole_pool(k: int):
     d = data(n=120)
-    result = resample_metric(recall_at_k, {"preds": d["queries"], "target": d["items"]}, {"k": 5}, resamples=40,
-                             vectorise=True)
+    result = resample_metric(recall_at_k, {"preds": d["queries"], "target": d["items"]}, {"k": k}, resamples=400)
     sims = cosine_matrix(d["queries"], d["items"])
-    check_against(result, np.array([resampled_recall_at_k(sims, i, 5) for i in index_matrix(120, 40, 0)]))
-    assert result.vectorised
+    hits = ((sims > np.diag(sims)[:, None]).sum(axis=1) < k).astype(float)  # numpy, on the full pool
+    index = index_matrix(120, 400, 0)
+    check_against(result, hits[index].mean(axis=1))
+    assert result.interval.value == pytest.approx(hits.mean())
+    # the draws centre on the estimate; drawing the pool with the queries would shift them (k = 1:
+    # fewer distinct distractors, easier; k = 5: a distractor drawn twice takes two of the five places)
+    assert abs(result.values.mean().item() - hits.mean()) < 0.01
+    pooled = np.array([pool_resampled_recall_at_k(sims, i, k) for i in index])
+    assert abs(pooled.mean() - hits.mean()) > 0.005
 
 
-@pytest.mark.parametrize("metric, names", [(accuracy, ("preds", "labels")), (qwk, ("preds", "labels")),
-                                           (recall_at_k, ("queries", "items"))])
+@pytest.mark.parametrize("metric, names", [(accuracy, ("preds", "labels")), (qwk, ("preds", "labels"))])
 def test_vmap_loop_and_chunk_size_give_the_same_values(metric, names):
     d = data(n=100)
     inputs = {"preds": d[names[0]], "target": d[names[1]]}

@@ -4,8 +4,10 @@ A metric registered ``per_example`` is a function of independent examples along 
 dimension, so drawing N examples with replacement B times and scoring each draw gives its sampling
 distribution (Efron & Tibshirani 1993, ch. 13); the interval is the percentile interval of the
 B values (``vifspec.verdict.stats.percentile_interval``). Every per-example input is indexed by the
-same draw (for retrieval metrics the candidate pool is resampled with the queries: the split is the
-unit).
+same draw. A metric that is the mean of per-example values scored against the whole split (R@k:
+each query's hit among *all* candidates) carries ``per_example_values``; its values are computed
+once and the draws resample them, so the candidate pool keeps its size. Drawing the pool with the
+queries would leave ~63% distinct candidates per draw and bias the interval towards easier retrieval.
 
 How the B evaluations run: the metric is called inside ``vifspec.metrics._common.tensor_results``,
 where the built-in metrics return their 0-d result tensor instead of calling ``.item()``. On an
@@ -82,6 +84,9 @@ def resample_metric(metric: Callable[..., Any], inputs: Mapping[str, Any], param
     tensors = _per_example(inputs)
     n = next(iter(tensors.values())).shape[0]
     params = dict(params or {})
+    values_of = getattr(metric, "per_example_values", None)
+    if values_of is not None:
+        return _resample_values(metric, values_of, tensors, params, resamples, seed, confidence)
     width = sum(t[0].numel() for t in tensors.values())
     chunk = chunk or min(MAX_CHUNK, max(1, CHUNK_ELEMENTS // (width * n)))
     device = next(iter(tensors.values())).device
@@ -92,6 +97,19 @@ def resample_metric(metric: Callable[..., Any], inputs: Mapping[str, Any], param
     values = values.cpu().to(torch.float64)
     interval = percentile_interval(values.numpy(), estimate, n, confidence, TEST_RESAMPLING, NONE, METHOD)
     return Resampled(values, interval, bool(evaluate.batched))
+
+
+def _resample_values(metric: Callable[..., Any], values_of: Callable[..., Any], tensors: Mapping[str, torch.Tensor],
+                     params: Mapping[str, Any], resamples: int, seed: int, confidence: float) -> Resampled:
+    """The bootstrap of a mean of per-example values (``metric.per_example_values``), each draw a mean of them."""
+    estimate = _number(metric(**tensors, **params))
+    with torch.no_grad():
+        per_example = as_tensor(values_of(**tensors, **params)).reshape(-1)
+        per_example = per_example.to(float_dtype(per_example.device))
+        values = torch.cat([per_example[block].mean(dim=1) for block in resample_indices(per_example.numel(), resamples, seed, per_example.device)])
+    values = values.cpu().to(torch.float64)
+    interval = percentile_interval(values.numpy(), estimate, per_example.numel(), confidence, TEST_RESAMPLING, NONE, METHOD)
+    return Resampled(values, interval, True)
 
 
 def _per_example(inputs: Mapping[str, Any]) -> dict[str, torch.Tensor]:

@@ -69,6 +69,21 @@ def contain_at_k(preds: Any, target: Any, groups: Any, k: int = 50) -> float:
     return to_float(share(_group_hits(preds, target, as_tensor(groups).reshape(-1), k)))
 
 
+def recall_hits(preds: Any, target: Any, k: int = 1) -> torch.Tensor:
+    """Each query's R@k hit (0/1) among every candidate of the split; their mean is :func:`recall_at_k`."""
+    return _group_hits(preds, target, None, k)
+
+
+def contain_hits(preds: Any, target: Any, groups: Any, k: int = 50) -> torch.Tensor:
+    """Each query's Contain@k hit (0/1) among every candidate of the split; their mean is :func:`contain_at_k`."""
+    return _group_hits(preds, target, as_tensor(groups).reshape(-1), k)
+
+
+# Test resampling draws the queries' hits, so the candidate pool keeps its size (vifspec.executor.resample).
+recall_at_k.per_example_values = recall_hits  # type: ignore[attr-defined]
+contain_at_k.per_example_values = contain_hits  # type: ignore[attr-defined]
+
+
 def overlap(ids: Any, reference_ids: Any) -> float:
     """Leakage: share of ``ids`` that also occur in ``reference_ids`` (``mean_i 1[ids_i in reference_ids]``).
 
