@@ -101,6 +101,16 @@ def test_recall_at_k_resamples_each_querys_hit_against_the_whole_pool(k: int):
     assert abs(pooled.mean() - hits.mean()) > 0.005
 
 
+def test_cosine_metrics_draw_whole_examples_of_their_per_sample_cosines():
+    g = torch.Generator().manual_seed(4)
+    preds, target = torch.randn(90, 3, 16, generator=g), torch.randn(90, 3, 16, generator=g)  # 3 steps per example
+    result = resample_metric(metrics.mean_cosine, {"preds": preds, "target": target}, resamples=300, seed=5)
+    p, t = preds.numpy().astype(np.float64), target.numpy().astype(np.float64)
+    cos = (p * t).sum(-1) / (np.linalg.norm(p, axis=-1) * np.linalg.norm(t, axis=-1))  # [90, 3], numpy
+    check_against(result, np.array([cos[i].mean() for i in index_matrix(90, 300, 5)]))
+    assert result.interval.value == pytest.approx(cos.mean())
+
+
 @pytest.mark.parametrize("metric, names", [(accuracy, ("preds", "labels")), (qwk, ("preds", "labels"))])
 def test_vmap_loop_and_chunk_size_give_the_same_values(metric, names):
     d = data(n=100)

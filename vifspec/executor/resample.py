@@ -4,15 +4,16 @@ A metric registered ``per_example`` is a function of independent examples along 
 dimension, so drawing N examples with replacement B times and scoring each draw gives its sampling
 distribution (Efron & Tibshirani 1993, ch. 13); the interval is the percentile interval of the
 B values (``vifspec.verdict.stats.percentile_interval``). Every per-example input is indexed by the
-same draw. A metric that is the mean of per-example values scored against the whole split (R@k:
-each query's hit among *all* candidates) carries ``per_example_values``; its values are computed
-once and the draws resample them, so the candidate pool keeps its size. Drawing the pool with the
-queries would leave ~63% distinct candidates per draw and bias the interval towards easier retrieval.
+same draw. A metric that is the mean of per-example values (the mean cosine, the offset margin; R@k,
+each query's hit scored against *all* candidates of the split) carries ``per_example_values``: its
+values are computed once and each draw is a mean of them, which is cheaper (N numbers gathered, not
+N vectors) and, for R@k, keeps the candidate pool whole; a pool drawn with the queries would hold
+~63% distinct candidates and shift the interval.
 
 How the B evaluations run: the metric is called inside ``vifspec.metrics._common.tensor_results``,
 where the built-in metrics return their 0-d result tensor instead of calling ``.item()``. On an
 accelerator, chunks of index sets are batched with ``torch.func.vmap`` when every op of the metric
-has a batching rule (accuracy, precision, QWK, MAE, R², R@k ...). A metric that cannot be batched
+has a batching rule (accuracy, precision, QWK, MAE, R² ...). A metric that cannot be batched
 (data-dependent shapes such as ``torch.unique`` in AUC's ranks, or a plugin that returns a float),
 and every metric on the CPU, is called once per resample instead, without a host sync per call
 where it returns a tensor. Both paths see the same index sets and give the same values.
@@ -101,14 +102,16 @@ def resample_metric(metric: Callable[..., Any], inputs: Mapping[str, Any], param
 
 def _resample_values(metric: Callable[..., Any], values_of: Callable[..., Any], tensors: Mapping[str, torch.Tensor],
                      params: Mapping[str, Any], resamples: int, seed: int, confidence: float) -> Resampled:
-    """The bootstrap of a mean of per-example values (``metric.per_example_values``), each draw a mean of them."""
+    """The bootstrap of a mean of per-example values (``metric.per_example_values``), each draw a mean of
+    them. An example holding several values (``[N, T, D]`` vectors: T cosines) is drawn whole."""
     estimate = _number(metric(**tensors, **params))
+    n = next(iter(tensors.values())).shape[0]
     with torch.no_grad():
-        per_example = as_tensor(values_of(**tensors, **params)).reshape(-1)
-        per_example = per_example.to(float_dtype(per_example.device))
-        values = torch.cat([per_example[block].mean(dim=1) for block in resample_indices(per_example.numel(), resamples, seed, per_example.device)])
+        per_example = as_tensor(values_of(**tensors, **params))
+        per_example = per_example.reshape(n, -1).to(float_dtype(per_example.device)).mean(dim=1)
+        values = torch.cat([per_example[block].mean(dim=1) for block in resample_indices(n, resamples, seed, per_example.device)])
     values = values.cpu().to(torch.float64)
-    interval = percentile_interval(values.numpy(), estimate, per_example.numel(), confidence, TEST_RESAMPLING, NONE, METHOD)
+    interval = percentile_interval(values.numpy(), estimate, n, confidence, TEST_RESAMPLING, NONE, METHOD)
     return Resampled(values, interval, True)
 
 

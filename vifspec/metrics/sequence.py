@@ -54,6 +54,29 @@ def cosine_drop(preds: Any, preds_ablated: Any, target: Any) -> float:
     return to_float(_cosines(preds, target, device).mean() - _cosines(preds_ablated, target, device).mean())
 
 
+def cosines(preds: Any, target: Any) -> torch.Tensor:
+    """Each sample's ``cos(p_i, t_i)``; their mean is :func:`mean_cosine`."""
+    return _cosines(preds, target, common_device(preds, target))
+
+
+def margins(preds: Any, target: Any, last: Any) -> torch.Tensor:
+    """Each sample's ``cos(p_i, t_i) - cos(p_i, last_i)``; their mean is :func:`offset_margin`."""
+    device = common_device(preds, target, last)
+    return _cosines(preds, target, device) - _cosines(preds, last, device)
+
+
+def drops(preds: Any, preds_ablated: Any, target: Any) -> torch.Tensor:
+    """Each sample's ``cos(p_i, t_i) - cos(p'_i, t_i)``; their mean is :func:`cosine_drop`."""
+    device = common_device(preds, preds_ablated, target)
+    return _cosines(preds, target, device) - _cosines(preds_ablated, target, device)
+
+
+# Means of per-sample values: test resampling draws these values (vifspec.executor.resample), not the vectors.
+mean_cosine.per_example_values = cosines  # type: ignore[attr-defined]
+offset_margin.per_example_values = margins  # type: ignore[attr-defined]
+cosine_drop.per_example_values = drops  # type: ignore[attr-defined]
+
+
 def bins_delta(preds: Any, target: Any, last: Any, n_bins: int = 4) -> float:
     """Worst per-bin gain over copy-last, with bins by forward distinctness.
 
