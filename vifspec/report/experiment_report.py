@@ -17,7 +17,7 @@ from vifspec.report.arms import arm_means, arms_sections
 from vifspec.report.comparison import arm_keys
 from vifspec.report.index import alignments, column, ranked, render_ranking, report_columns
 from vifspec.expr import ExprError
-from vifspec.report.markdown import Figures, Style, bold, finish, is_number, md_table, section, with_image
+from vifspec.report.markdown import Figures, Style, bold, finish, is_number, md_table, runs_words, section, with_image
 from vifspec.report.run_report import (
     amendment_note, baseline_sentences, epochs_cell, header_lines, merged_facts, status_cell, verdict_sentences,
 )
@@ -301,7 +301,7 @@ def answer_section(variant_groups: Sequence[tuple[list[RunRecord], Verdict]], ar
 
 
 def _seeds_words(group: Sequence[RunRecord]) -> str:
-    return f" ({len(group)} seeds)" if len(group) > 1 else ""
+    return f" ({runs_words(group)})" if len(group) > 1 else ""
 
 
 def _variants_answer(verdicts: Sequence[tuple[list[RunRecord], Verdict]], rank_by: str | None) -> list[str]:
@@ -339,7 +339,7 @@ def _variants_answer(verdicts: Sequence[tuple[list[RunRecord], Verdict]], rank_b
 
 
 def _mean_words(group: Sequence[RunRecord]) -> str:
-    return f", mean of {len(group)} seeds" if len(group) > 1 else ""
+    return f", mean of {runs_words(group)}" if len(group) > 1 else ""
 
 
 def _arms_answer(group: list[RunRecord], verdict: Verdict) -> list[str]:

@@ -176,3 +176,12 @@ class Figures:
 def with_image(text: str | None, image: str | None) -> str | None:
     """A section with a figure appended (the section alone, or nothing, when either is missing)."""
     return f"{text}\n\n{image}" if text and image else text
+
+
+def runs_words(records: Sequence[Any]) -> str:
+    """How many runs a variant's records are, named by what differs: ``5 seeds``, ``5 folds``, ``2 seeds × 5 folds``."""
+    seeds = len({r.seed for r in records})
+    folds = len({r.fold for r in records if r.fold is not None})
+    if folds > 1:
+        return f"{seeds} seeds × {folds} folds" if seeds > 1 else f"{folds} folds"
+    return f"{len(records)} seeds"

@@ -13,7 +13,7 @@ from vifspec.report.comparison import (
 )
 from vifspec.report.diagnostics import diagnostics_section, summary_sentences
 from vifspec.report.dynamics import dynamics_section, loss_balance_section, tracked_section
-from vifspec.report.markdown import Figures, Style, bold, finish, is_number, md_table, section, with_image
+from vifspec.report.markdown import Figures, Style, bold, finish, is_number, md_table, runs_words, section, with_image
 from vifspec.report.units import fmt_metric
 from vifspec.report.verdict_view import (
     achieved_text, combined_status, criteria_referencing, read_verdict, verdict_sections,
@@ -162,7 +162,7 @@ def _variant_cell(group: Sequence[RunRecord]) -> str:
     first = group[0]
     extras = [f"{key} {getattr(first, key)}" for key in ("group", "arm") if getattr(first, key) is not None]
     seeds = [r.run_label for r in group]
-    extras.append(f"seed {seeds[0]}" if len(seeds) == 1 else f"{len(seeds)} seeds: {', '.join(seeds)}")
+    extras.append(f"seed {seeds[0]}" if len(seeds) == 1 else f"{runs_words(group)}: {', '.join(seeds)}")
     return f"{first.variant} ({', '.join(extras)})"
 
 
@@ -210,7 +210,7 @@ def verdict_sentences(view: Verdict | None, subject: str = "run") -> list[str]:
 def summary_section(group: Sequence[RunRecord], metrics: Metrics, facts: Facts, view: Verdict | None, style: Style,
                     noise: Noise = no_noise) -> str | None:
     """Generated sentences: verdict, failed criteria and gaps, best epoch, baseline, trivial models, alerts."""
-    subject = "run" if len(group) == 1 else f"variant ({len(group)} seeds)"
+    subject = "run" if len(group) == 1 else f"variant ({runs_words(group)})"
     sentences = verdict_sentences(view, subject)
     first = group[0]
     if len(group) == 1 and first.epochs is not None and first.epochs.best is not None:
