@@ -184,6 +184,21 @@ def test_check_on_a_folder_without_specs_is_an_error(tmp_path: Path) -> None:
     assert f"{tmp_path}: no spec files found" in result.output and "all valid" not in result.output
 
 
+def test_check_on_a_folder_passes_over_toml_files_that_are_not_specs(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.black]\nline-length = 99\n')
+    result = invoke("check", tmp_path)
+    assert result.exit_code == 2 and "no spec files found" in result.output  # a pyproject.toml alone is no spec
+    (tmp_path / "typo.toml").write_text('[experimnet]\nid = "x"\n[data]\nsource = "x.csv"\n')
+    (tmp_path / "broken.toml").write_text("[data\n")
+    result = invoke("check", tmp_path)
+    assert result.exit_code == 2 and "pyproject" not in result.output
+    assert "typo.toml:1:1: experimnet: unknown key 'experimnet'" in result.output  # a spec's table: checked
+    assert "broken.toml:1" in result.output  # unreadable: checked, so the user learns why
+    assert "2 spec file(s)" in result.output
+    assert invoke("check", tmp_path / "pkg" / "pyproject.toml").exit_code == 2  # named explicitly: checked
+
+
 def test_a_triple_quote_inside_a_basic_string_keeps_later_lines(write_spec) -> None:
     spec = write_spec(TINY_KT.replace('"AUC" = ', '"AUC\'\'\'" = ').replace('criteria = ["AUC"', 'criteria = ["AUCx"'))
     result = invoke("check", spec)

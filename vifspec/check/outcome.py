@@ -25,6 +25,8 @@ from typing import Any
 from vifspec.compiler import expand_variants, load_spec
 from vifspec.errors import Problem, SpecError
 from vifspec.registry import Registry, default_registry
+from vifspec.spec.schema import Spec
+from vifspec.spec.source import read_source
 from vifspec.verdict import PASSED, VERDICT_INCONCLUSIVE
 
 PASSED_RECORD, FAILED_RECORD, INCONCLUSIVE_RECORD = "passed", "failed", "inconclusive"
@@ -113,20 +115,30 @@ class CheckOutcome:
 
 
 def spec_files(paths: list[str]) -> tuple[list[Path], list[Problem]]:
-    """The ``.toml`` files named or found (recursively) under ``paths``, and a problem for each folder
-    holding none (checking nothing is not "all valid")."""
+    """The files named, and the ``.toml`` specs found (recursively) in the folders named, with a
+    problem for each folder holding none (checking nothing is not "all valid"). In a folder, a TOML
+    file with none of the spec language's tables (a ``pyproject.toml``) is not a spec and is passed over."""
     found: list[Path] = []
     empty: list[Problem] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            inside = sorted(path.rglob("*.toml"))
+            inside = [f for f in sorted(path.rglob("*.toml")) if _may_be_a_spec(f)]
             found.extend(inside)
             if not inside:
-                empty.append(Problem("no spec files found (no *.toml below this folder)", str(path)))
+                empty.append(Problem("no spec files found (no *.toml with a spec's tables below this folder)", str(path)))
         else:
             found.append(path)
     return found, empty
+
+
+def _may_be_a_spec(path: Path) -> bool:
+    """False only for a readable TOML file none of whose top-level tables is one of a spec's."""
+    try:
+        doc = read_source(path).doc
+    except SpecError:
+        return True  # unreadable or broken: checking it reports why
+    return not isinstance(doc, dict) or not doc or bool(set(doc) & set(Spec.model_fields))
 
 
 def check_source(path: str | Path, text: str | None = None, registry: Registry | None = None,
