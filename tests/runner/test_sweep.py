@@ -73,7 +73,7 @@ def test_two_runs_into_one_out_train_each_plan_once(write_spec, tmp_path):
     assert runs[0].returncode == runs[1].returncode and runs[0].returncode in (0, 1, 4), results
     trained = [_trained(stderr) for _, stderr in results]
     assert not set(trained[0]) & set(trained[1]), trained
-    assert sorted(trained[0] + trained[1]) == sorted(f"hidden=_{h}_ seed {s}" for h in ("8", "16", "24") for s in (0, 1))
+    assert sorted(trained[0] + trained[1]) == sorted(f"hidden={h} seed {s}" for h in ("8", "16", "24") for s in (0, 1))
     assert results[0][0] == results[1][0]  # the same verdicts, whoever trained what
     _all_finished(out, 6)
 

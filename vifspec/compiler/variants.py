@@ -82,7 +82,7 @@ def sweep_points(sweep: dict[str, list[Any]]) -> list[tuple[str, dict[str, Any]]
                 label = str(value.get("label", "-".join(str(v) for v in linked.values())))
                 points.append((f"{axis}={label}", linked))
             else:
-                points.append((f"{axis.rsplit('.', 1)[-1]}={value}", {axis: value}))
+                points.append((f"{axis.rsplit('.', 1)[-1]}={_value_label(value)}", {axis: value}))
         axes.append(points)
     out = []
     for combo in itertools.product(*axes):
@@ -114,6 +114,11 @@ def select_variants(variants: list[Variant], only: set[str], group: str | None, 
         raise SpecError(Problem(f"--only {', '.join(sorted(only))} and --group {group} select no variant: "
                                 f"group '{group}' holds {', '.join(in_group)}", source.path))
     return selected
+
+
+def _value_label(value: Any) -> str:
+    """A sweep value as written in an id: a list joins its items with '-' (``hidden = [64, 32]`` -> ``64-32``)."""
+    return "-".join(_value_label(v) for v in value) if isinstance(value, list) else str(value)
 
 
 def _safe_id(text: str) -> str:
