@@ -166,6 +166,15 @@ def test_contrastive_validation_cosine_does_not_carry_to_the_evaluation(contrast
         assert test > 0, arm  # raw space stays positive
 
 
+def test_contrastive_projection_head_is_anti_correlated_with_the_targets(contrastive: dict[str, list[Record]]) -> None:
+    """Seed 003: "Projected 256D: -0.1195 cosine, ANTI-CORRELATED" while raw space stays "poor but
+    positive" (+0.2163); the head that InfoNCE trained is to blame, not the projection as such."""
+    infonce, ar_only = contrastive["infonce_ar"], contrastive["ar_only"]
+    assert _mean(infonce, "test.cosine_proj") < 0
+    assert _mean(infonce, "test.cosine") > 0.1
+    assert _mean(ar_only, "test.cosine_proj") > _mean(infonce, "test.cosine_proj") + 0.03
+
+
 # ---- seed 004: the feature-embedding tracker -----------------------------------------------------
 
 TRACKER_VARIANTS = ("FE-02", "FE-69", "LF-38", "LF-51", "LF-61")
