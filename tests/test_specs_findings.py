@@ -236,6 +236,18 @@ def test_critic_compact_encoder_beats_the_wide_one_at_hidden_64(critic: dict[str
     assert compact > wide + 0.03
 
 
+def test_critic_weighted_mse_has_the_worst_calibration_and_it_is_negative(critic: dict[str, list[Record]]) -> None:
+    """Seed 000: error-uncertainty calibration -0.218 and -0.073 for weighted MSE, 0.63-0.85 for the
+    ordinal losses: the tanh-bounded regressor is most certain on its (often wrong) rare-class calls."""
+    for hidden, encoder in ((64, "nomic-256d"), (64, "MiniLM-384d"), (256, "MiniLM-384d")):
+        calibration = {
+            loss: _mean(critic[f"loss={loss},hidden_dim={hidden},encoder={encoder}"], "test.calibration")
+            for loss in CRITIC_LOSSES
+        }
+        assert calibration["MSE"] < 0, (hidden, encoder)
+        assert min(value for loss, value in calibration.items() if loss != "MSE") > 0.2, (hidden, encoder)
+
+
 def test_critic_wide_encoder_is_in_the_severe_regime_and_stops_early(critic: dict[str, list[Record]]) -> None:
     """Seed 000: MiniLM param/sample ratio 388-585 ("severe"), early stops at epochs 2-5."""
     wide = _critic_runs(critic, 256, "MiniLM-384d")
