@@ -166,6 +166,15 @@ def test_contrastive_validation_cosine_does_not_carry_to_the_evaluation(contrast
         assert test > 0, arm  # raw space stays positive
 
 
+def test_contrastive_projection_head_is_anti_correlated_with_the_targets(contrastive: dict[str, list[Record]]) -> None:
+    """Seed 003: "Projected 256D: -0.1195 cosine, ANTI-CORRELATED" while raw space stays "poor but
+    positive" (+0.2163); the head that InfoNCE trained is to blame, not the projection as such."""
+    infonce, ar_only = contrastive["infonce_ar"], contrastive["ar_only"]
+    assert _mean(infonce, "test.cosine_proj") < 0
+    assert _mean(infonce, "test.cosine") > 0.1
+    assert _mean(ar_only, "test.cosine_proj") > _mean(infonce, "test.cosine_proj") + 0.03
+
+
 # ---- seed 004: the feature-embedding tracker -----------------------------------------------------
 
 TRACKER_VARIANTS = ("FE-02", "FE-69", "LF-38", "LF-51", "LF-61")
@@ -225,6 +234,18 @@ def test_critic_compact_encoder_beats_the_wide_one_at_hidden_64(critic: dict[str
     compact = _mean(_critic_runs(critic, 64, "nomic-256d"), "test.qwk")
     wide = _mean(_critic_runs(critic, 64, "MiniLM-384d"), "test.qwk")
     assert compact > wide + 0.03
+
+
+def test_critic_weighted_mse_has_the_worst_calibration_and_it_is_negative(critic: dict[str, list[Record]]) -> None:
+    """Seed 000: error-uncertainty calibration -0.218 and -0.073 for weighted MSE, 0.63-0.85 for the
+    ordinal losses: the tanh-bounded regressor is most certain on its (often wrong) rare-class calls."""
+    for hidden, encoder in ((64, "nomic-256d"), (64, "MiniLM-384d"), (256, "MiniLM-384d")):
+        calibration = {
+            loss: _mean(critic[f"loss={loss},hidden_dim={hidden},encoder={encoder}"], "test.calibration")
+            for loss in CRITIC_LOSSES
+        }
+        assert calibration["MSE"] < 0, (hidden, encoder)
+        assert min(value for loss, value in calibration.items() if loss != "MSE") > 0.2, (hidden, encoder)
 
 
 def test_critic_wide_encoder_is_in_the_severe_regime_and_stops_early(critic: dict[str, list[Record]]) -> None:

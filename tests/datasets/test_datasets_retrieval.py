@@ -90,6 +90,24 @@ def test_copying_the_query_retrieves_poorly_but_the_flow_is_learnable(bundle):
     assert learned_r1 > copy_r1 + 0.2
 
 
+def _mean_pairwise_cosine(vectors: torch.Tensor) -> float:
+    similarity = vectors @ vectors.T
+    n = len(vectors)
+    return float((similarity.sum() - similarity.diagonal().sum()) / (n * (n - 1)))
+
+
+def test_anisotropy_crowds_the_vectors_into_a_cone(bundle):
+    cone = retrieval_synthetic(seed=0, anisotropy=0.5)
+    for split in ("train", "test"):
+        plain = _mean_pairwise_cosine(bundle.splits[split]["target"])
+        crowded = _mean_pairwise_cosine(cone.splits[split]["target"])
+        assert crowded > plain + 0.1, split
+    # the train split is the same walk: normalise(v + a u) with u outside the latent subspace turns every
+    # cosine c into (c + a^2) / (1 + a^2)
+    plain, crowded = bundle.splits["train"]["target"][:300], cone.splits["train"]["target"][:300]
+    torch.testing.assert_close(crowded @ crowded.T, (plain @ plain.T + 0.25) / 1.25, atol=1e-5, rtol=0)
+
+
 def test_rejects_an_overlap_outside_the_unit_interval():
     with pytest.raises(ValueError):
         retrieval_synthetic(seed=0, eval_overlap=1.5)

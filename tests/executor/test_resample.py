@@ -141,6 +141,7 @@ def every_per_example_metric() -> list[tuple[str, dict, dict]]:
         ("auroc", scored, {}), ("precision", scored, {}), ("recall", scored, {}),
         ("r2", regression, {}), ("rmse", regression, {}),
         ("score_spread", {"scores": d["scores"]}, {}), ("calibration", probs, {}), ("ece", probs, {}),
+        ("error_uncertainty", {"uncertainty": d["scores"].flip(0)} | regression, {}),
         ("log_loss", probs, {}),
         ("mean_value", x, {}), ("dispersion_std", x, {}), ("dispersion_cv", x, {}),
         ("group_cv", {"x": d["scores"], "groups": groups}, {}),

@@ -88,6 +88,56 @@ def test_mse_head_rounds_the_clipped_value_and_its_expectation_is_that_value():
     assert torch.allclose(out["expected"], clipped, atol=1e-6)
 
 
+def test_mse_head_is_the_tanh_of_the_linear_output_on_the_class_index_scale():
+    torch.manual_seed(0)
+    model = OrdinalCritic(20, hidden_dim=16, head="mse").eval()
+    x = 3 * torch.randn(64, 20)
+    with torch.no_grad():
+        out = model({"x": x})
+        linear = model.head(model.trunk(x))
+    torch.testing.assert_close(out["logits"], 1 + torch.tanh(linear))  # K = 3: (K - 1) / 2 * (1 + tanh)
+    assert (out["logits"] > 0).all() and (out["logits"] < 2).all()
+
+
+def _mc(head, dropout=0.3, samples=40, x=None):
+    torch.manual_seed(0)
+    model = OrdinalCritic(20, hidden_dim=16, head=head, dropout=dropout, mc_samples=samples).eval()
+    x = 3 * torch.randn(32, 20) if x is None else x
+    with torch.no_grad():
+        return model, x, model({"x": x})
+
+
+@pytest.mark.parametrize("head", HEADS)
+def test_mc_dropout_outputs_are_deterministic_and_leave_the_global_rng_alone(head):
+    model, x, out = _mc(head)
+    state = torch.get_rng_state()
+    with torch.no_grad():
+        again = model({"x": x})
+    assert torch.equal(torch.get_rng_state(), state)
+    assert out["mc_mean"].shape == out["mc_std"].shape == (32, 10)
+    assert torch.equal(out["mc_mean"], again["mc_mean"]) and torch.equal(out["mc_std"], again["mc_std"])
+    assert (out["mc_std"] > 0).any()
+    assert "mc_std" not in model.train()({"x": x})
+
+
+@pytest.mark.parametrize("head", HEADS)
+def test_without_dropout_every_pass_reads_the_deterministic_prediction(head):
+    _, _, out = _mc(head, dropout=0.0, samples=5)
+    read = out["logits"] if head == "mse" else out["label"].float()
+    torch.testing.assert_close(out["mc_mean"], read)
+    assert (out["mc_std"] == 0).all()
+
+
+def test_mc_dropout_matches_passes_of_the_model_in_training_mode():
+    model, x, out = _mc("mse", samples=2000, x=3 * torch.randn(4, 20))
+    model.train()
+    torch.manual_seed(1)
+    with torch.no_grad():  # nn.Dropout draws a mask per row: 2000 copies of each row are 2000 passes
+        passes = model({"x": x.repeat(2000, 1)})["logits"].view(2000, *out["mc_mean"].shape)
+    torch.testing.assert_close(out["mc_mean"], passes.mean(0), atol=0.05, rtol=0)
+    torch.testing.assert_close(out["mc_std"], passes.std(0), atol=0.05, rtol=0)
+
+
 def test_unknown_head_is_a_spec_error():
     with pytest.raises(SpecError, match="unknown head 'ordinal'"):
         OrdinalCritic(10, head="ordinal")

@@ -64,6 +64,32 @@ def test_without_projection_the_raw_vectors_are_used():
     torch.testing.assert_close(out["target_proj"], normalize(batch["target"], dim=-1))
 
 
+def test_projection_head_standardises_each_call_in_training_and_pools_them_in_evaluation():
+    torch.manual_seed(0)
+    model = Retriever(DIM, hidden=32, proj_dim=8)
+    head = model.projection
+    close, far = normalize(torch.randn(64, DIM), dim=-1), normalize(torch.randn(64, DIM) + 3.0, dim=-1)
+    for _ in range(50):  # training calls, one cloud at a time, as the loss sees them
+        for cloud in (close, far):
+            trained = head(cloud)
+            torch.testing.assert_close(trained.mean(0), torch.zeros(8), atol=1e-5, rtol=0)
+    model.eval()
+    with torch.no_grad():
+        centre_close, centre_far = head(close).mean(0), head(far).mean(0)
+    # pooled running mean: the two clouds' centres sit on opposite sides of it
+    assert cosine_similarity(centre_close, centre_far, dim=0) < -0.95
+    assert centre_close.norm() > 0.5 and centre_far.norm() > 0.5
+
+
+def test_without_batch_norm_the_head_is_a_plain_mlp_and_a_single_row_trains():
+    plain = Retriever(DIM, hidden=32, proj_dim=8, batch_norm=False)
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in plain.modules())
+    model = Retriever(DIM, hidden=32, proj_dim=8).train()
+    out = model({name: value[:1] for name, value in _batch().items()})
+    _unit_rows(out["pred_proj"])
+    assert model.training and model.projection.training
+
+
 def test_query_as_prediction_copies_the_query():
     model = QueryAsPrediction().eval()
     batch = _batch()

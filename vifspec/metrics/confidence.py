@@ -14,6 +14,7 @@ import torch
 
 from vifspec.metrics._common import (
     as_float,
+    as_pair,
     as_labels,
     average_ranks,
     common_device,
@@ -48,15 +49,34 @@ def calibration(probs: Any, target: Any, first_label: int = 0) -> float:
 
     ``calibration = spearman(1 - max_k p_k, |argmax_k p_k + first_label - target|)``: a calibrated
     model is least confident where it errs (for ordinal labels, where it errs by most classes).
-    1 = uncertainty ranks errors perfectly, 0 = uninformative, < 0 = confident where wrong (seed
-    000 reports -0.218 for a weighted-MSE regressor); with binary correctness it is a rank-biserial
-    correlation between confidence and correctness. NaN when every prediction has the same error
-    or the same confidence. Reference: the error-uncertainty Spearman correlation of the Twinkl
-    VIF critic evaluation (seed 000); ``scipy.stats.spearmanr``. Higher is better.
+    1 = uncertainty ranks errors perfectly, 0 = uninformative, < 0 = confident where wrong; with
+    binary correctness it is a rank-biserial correlation between confidence and correctness. NaN
+    when every prediction has the same error or the same confidence. Reference: the error-uncertainty
+    Spearman correlation of the Twinkl VIF critic evaluation (seed 000) in class-probability form
+    (the seed reads uncertainty from MC dropout: :func:`error_uncertainty`); ``scipy.stats.spearmanr``.
+    Higher is better.
     """
     p, t, binary = _probabilities(probs, target)
     confidence, error = _top_label(p, t, binary, first_label)
     return to_float(pearson_1d(average_ranks(1 - confidence), average_ranks(error)))
+
+
+def error_uncertainty(uncertainty: Any, preds: Any, target: Any) -> float:
+    """Error-uncertainty calibration: Spearman correlation between an uncertainty and the absolute error.
+
+    ``error_uncertainty = spearman(u, |preds - target|)`` over all elements (flattened), e.g. with
+    ``u`` the standard deviation and ``preds`` the mean of Monte Carlo dropout passes (Gal &
+    Ghahramani 2016). 1 = uncertainty ranks errors perfectly, 0 = uninformative, < 0 = most
+    certain where most wrong (seed 000: -0.218 for a weighted-MSE critic, 0.63-0.85 for ordinal
+    ones). NaN when the uncertainty or the error is constant. Reference: the
+    ``error_uncertainty_correlation`` of the Twinkl VIF critic evaluation (seed 000);
+    ``scipy.stats.spearmanr``. Higher is better.
+    """
+    u = as_float(uncertainty, common_device(uncertainty, preds, target)).reshape(-1)
+    p, t = as_pair(preds, target, as_float)
+    if u.numel() != p.numel():
+        raise ValueError(f"uncertainty has {u.numel()} elements but preds has {p.numel()}")
+    return to_float(pearson_1d(average_ranks(u), average_ranks((p.to(u.device) - t.to(u.device)).abs())))
 
 
 def ece(probs: Any, target: Any, n_bins: int = 15, first_label: int = 0) -> float:

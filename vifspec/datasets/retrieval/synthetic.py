@@ -51,13 +51,15 @@ def retrieval_synthetic(
     val_fraction: float = 0.15,
     test_fraction: float = 0.15,
     eval_noise: float = 0.0,
+    anisotropy: float = 0.0,
 ) -> DataBundle:
     """Query/target pairs pre-split into ``train``, ``val`` and ``test``.
 
     ``n_items`` unique items are generated; val and test each hold ``round(fraction * n_items)``
     items, of which a share ``eval_overlap`` of the test items are copies of train items (same
     ``item_id`` and ``group``; their vectors re-encoded like every test vector when ``eval_noise``
-    is set). ``noise`` is the expected norm of the noise of each step of an article.
+    is set). ``noise`` is the expected norm of the noise of each step of an article; ``anisotropy``
+    the weight of the component every vector shares before it is re-normalised (0: none).
     Fields per split: ``query`` [N, dim], ``target``
     [N, dim] (unit vectors), ``item_id`` [N] (int64, unique per pair) and ``group`` [N] (int64,
     the article).
@@ -78,8 +80,10 @@ def retrieval_synthetic(
     for name, size in sizes.items():
         splits[name] = _articles(size, first_article, chunks_per_article, themes, flow, noise, generator)
         first_article += math.ceil(size / chunks_per_article)
+    common = anisotropy * _common_direction(embedding, generator) if anisotropy else 0.0
     for fields in splits.values():
-        fields["query"], fields["target"] = fields["query"] @ embedding, fields["target"] @ embedding
+        for name in ("query", "target"):
+            fields[name] = normalize(fields[name] @ embedding + common)
     copied = _copy_articles(splits["train"], n_copied, generator)
     splits["test"] = _reencode(_shuffle(_concat(splits["test"], copied), generator), eval_noise, generator)
     truth = {"eval_overlap": n_copied / max(n_test, 1), "flow_angle": flow_angle}
@@ -144,3 +148,11 @@ def _concat(first: dict[str, torch.Tensor], second: dict[str, torch.Tensor]) -> 
 def _shuffle(fields: dict[str, torch.Tensor], generator: torch.Generator) -> dict[str, torch.Tensor]:
     order = torch.randperm(len(fields["item_id"]), generator=generator)
     return {name: value[order] for name, value in fields.items()}
+
+
+def _common_direction(embedding: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """A random unit direction orthogonal to the rows of ``embedding`` (the encoder's shared component)."""
+    if embedding.shape[0] >= embedding.shape[1]:
+        raise ValueError("anisotropy needs dim > latent_dim: a direction outside the latent subspace")
+    direction = torch.randn(embedding.shape[1], generator=generator)
+    return normalize(direction - embedding.T @ (embedding @ direction))
