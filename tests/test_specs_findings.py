@@ -2,7 +2,8 @@
 
 Every spec is run cut down (fewer epochs or rows where the finding survives it) over two training
 seeds, and the findings are asserted on the records' metrics; findings about a difference between
-variants or arms are asserted on the mean over the seeds (the verdict over seeds does not exist yet).
+variants or arms are asserted on the mean over the seeds (with two seeds, the 95% interval of the
+verdict over seeds is too wide to decide them; the test runs short to stay within CI's budget).
 The numbers each finding is compared with are the write-ups' (``shared/seeds``), not the code's.
 Re-measure on other training seeds with ``VIFSPEC_FINDINGS_SEEDS=2,3,4 pytest tests/test_specs_findings.py``.
 """
