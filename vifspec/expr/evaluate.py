@@ -174,9 +174,10 @@ def gap_text(op: str, target: float, achieved: float, percentage_points: bool = 
     """Shortfall of ``achieved`` against ``op target`` (``op`` one of > >= < <=), in the seeds' words.
 
     Above-target criteria: "55x short" when 0 < achieved and target/achieved >= 2, else the relative
-    shortfall "4.3% short" = (target - achieved) / |target|; "9.5pp short" for a pp target (the
-    difference in percentage points); an absolute "0.041 short" when the target is 0. Below-target
-    criteria mirror these with "over".
+    shortfall "4.3% short" = (target - achieved) / target; "9.5pp short" for a pp target (the
+    difference in percentage points); an absolute "0.041 short" when the target is not positive or
+    the achieved value is negative (a share of a quantity that crosses zero means nothing: a margin
+    of -0.25 against 0.02 is "0.27 short", not "1350% short"). Below-target criteria mirror these with "over".
     """
     above = op in (">", ">=")
     word = "short" if above else "over"
@@ -186,9 +187,9 @@ def gap_text(op: str, target: float, achieved: float, percentage_points: bool = 
     small, large = (achieved, target) if above else (target, achieved)
     if small > 0 and large / small >= 2:
         return f"{_ratio(large / small)}x {word}"
-    if target == 0:
+    if target <= 0 or achieved < 0:
         return f"{shortfall:.3g} {word}"
-    return f"{shortfall / abs(target) * 100:.1f}% {word}"
+    return f"{shortfall / target * 100:.1f}% {word}"
 
 
 def _ratio(ratio: float) -> str:
