@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 import torch
 from click.testing import CliRunner
 
+from spec_parts import BCE_AND_AUC
 from vifspec.cli import main
 from vifspec.data import DataBundle
 from vifspec.prepare.splits import split_data
@@ -35,7 +38,7 @@ def test_every_row_is_in_exactly_one_test_fold_and_splits_are_disjoint(stratify:
 
 
 def test_folds_are_judged_like_seeds(write_spec, tmp_path, monkeypatch) -> None:
-    path = write_spec("""
+    path = write_spec(textwrap.dedent("""
         [experiment]
         id = "cv"
         [data]
@@ -48,17 +51,12 @@ def test_folds_are_judged_like_seeds(write_spec, tmp_path, monkeypatch) -> None:
         [train]
         epochs = 1
         device = "cpu"
-        [loss.main]
-        fn = "bce"
-        inputs = { logits = "logits", target = "target" }
-        [metric.auc]
-        fn = "auc"
-        inputs = { scores = "logits", target = "target" }
+    """) + BCE_AND_AUC + textwrap.dedent("""
         [metrics]
         test = ["auc"]
         [criteria]
         "AUC" = "test.auc > 0.0"
-    """)
+    """))
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["run", str(path), "--out", "runs"])
     assert result.exit_code == 0, result.output
