@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from mlp_fixture import MLP_SPEC, sweep_spec
 from vifspec.cli import main
+from vifspec.figures import available
 from vifspec.records import find_records, read_record
 from vifspec.runner import RunOptions, run_spec
 
@@ -50,6 +51,10 @@ def test_a_sweep_on_two_workers_writes_the_records_of_a_sequential_run(cluster, 
     shipped = sorted(p.relative_to(tmp_path / "ray") for p in (tmp_path / "ray").rglob("checkpoint.pt"))
     assert shipped == sorted(p.relative_to(tmp_path / "seq") for p in (tmp_path / "seq").rglob("checkpoint.pt")) and len(shipped) == 6
     assert (tmp_path / "ray" / "mlp-seeds" / "REPORT.md").exists()
+    if available():  # each run's figures are drawn on its worker, and not drawn again on the driver
+        for record_path in find_records(tmp_path / "ray"):
+            curves = record_path.parent / "curves.png"
+            assert curves.stat().st_mtime == record_path.stat().st_mtime
 
 
 @needs_ray

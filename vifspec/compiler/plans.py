@@ -11,7 +11,6 @@ from vifspec.compiler.plan import Plan
 from vifspec.compiler.variants import Variant, expand_variants, run_names, select_variants
 from vifspec.errors import Problem, SpecError
 from vifspec.registry import Registry, default_registry
-from vifspec.spec.schema import Spec
 from vifspec.spec.source import Source
 
 

@@ -4,7 +4,9 @@
 :class:`Calculator` computes the value of any numeric node for one set of measurements (one seed)
 through a lookup of bound references. A reference whose value is missing (``None``), NaN or
 infinite, or arithmetic that yields a non-finite number (``x / 0``), raises :class:`Missing`: a
-missing metric never passes. Judging a criterion over seeds is :mod:`vifspec.verdict.criterion`.
+missing metric never passes. A lookup may also give a numpy array of values (a run's B test
+resamples): the node's value is then an array, with NaN where a draw's value is missing, so B
+draws are computed at once. Judging a criterion over seeds is :mod:`vifspec.verdict.criterion`.
 
 :func:`compare` treats values within a relative 1e-9 (absolute 1e-12) of each other as equal, so
 ``>=`` exactly at its target passes even after float arithmetic (``0.35 - 0.25 >= 10pp``) and ``>``
@@ -15,10 +17,13 @@ exactly at its target does not. :class:`Target` finds a comparison's constant si
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
+
+import numpy as np
 
 from vifspec.expr.ast import (
     Arith,
@@ -26,7 +31,6 @@ from vifspec.expr.ast import (
     Call,
     Compare,
     Expr,
-    ExprError,
     Node,
     Num,
     Ref,
@@ -38,7 +42,11 @@ REL_TOL, ABS_TOL = 1e-9, 1e-12
 Lookup = Callable[[BoundRef], "float | None"]
 
 _MIRRORED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "≥": "≤", "≤": "≥"}
-_FUNCTIONS: dict[str, Callable[[list[float]], float]] = {"abs": lambda args: abs(args[0]), "min": min, "max": max}
+_FUNCTIONS: dict[str, Callable[[list[Any]], Any]] = {
+    "abs": lambda args: np.abs(args[0]),
+    "min": lambda args: functools.reduce(np.minimum, args),
+    "max": lambda args: functools.reduce(np.maximum, args),
+}
 
 
 class Missing(Exception):
@@ -54,13 +62,17 @@ class Calculator:
         self.split = split
         self.fetched: dict[BoundRef, object] = {}  # one lookup per reference, whatever reads it
 
-    def number(self, node: Node) -> float:
+    def number(self, node: Node) -> Any:
+        """The node's value: a float (:class:`Missing` when it is not finite), or an array of draws
+        (NaN where a draw's value is not finite) when a reference looked up an array."""
         value = self._compute(node)
+        if isinstance(value, np.ndarray) and value.ndim:
+            return np.where(np.isfinite(value), value, np.nan)
         if not math.isfinite(value):
             raise Missing
-        return value
+        return float(value)
 
-    def _compute(self, node: Node) -> float:
+    def _compute(self, node: Node) -> Any:
         if isinstance(node, Num):
             return node.value
         if isinstance(node, Ref):
@@ -74,10 +86,12 @@ class Calculator:
             return _arithmetic(node.op, self.number(node.left), self.number(node.right))
         raise TypeError(f"not a numeric node: {node!r}")
 
-    def _fetch(self, ref: Ref) -> float:
+    def _fetch(self, ref: Ref) -> Any:
         bound = ref.bind(self.arms, self.split)
         if bound not in self.fetched:
             self.fetched[bound] = self.lookup(bound)
+        if isinstance(self.fetched[bound], np.ndarray):
+            return self.fetched[bound]
         value = finite_number(self.fetched[bound])
         if value is None:
             raise Missing
@@ -96,13 +110,15 @@ def finite_number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _arithmetic(op: str, left: float, right: float) -> float:
+def _arithmetic(op: str, left: Any, right: Any) -> Any:
     if op == "+":
         return left + right
     if op == "-":
         return left - right
     if op == "*":
         return left * right
+    if isinstance(right, np.ndarray):  # draws: NaN where the divisor is 0
+        return np.divide(left, right, out=np.full(np.broadcast(left, right).shape, np.nan), where=right != 0)
     if right == 0:
         raise Missing
     return left / right

@@ -102,7 +102,7 @@ def _across_sections(group: list[RunRecord], verdict: Verdict, figures: Figures,
             parts[1] = with_image(parts[1], figures.image("criteria", "Criteria over seeds: each seed, the mean, its interval and the target"))
         return parts
     seeds = len({r.seed for r in group})
-    intro = section("Comparisons Between Variants", f"Criteria that name variants by id, judged once across them"
+    intro = section("Comparisons Between Variants", "Criteria that name variants by id, judged once across them"
                     + (f", paired by seed ({seeds} seeds)." if seeds > 1 else "."))
     return [intro, *verdict_sections(verdict, style)]
 

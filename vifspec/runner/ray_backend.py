@@ -93,8 +93,11 @@ class RayBackend:
 
 
 def _task(unit: Unit, job: Job, context: dict[str, Any]) -> list[Outcome]:
-    """On a worker: train the unit into a temporary folder; return its outcomes with their folders' files."""
+    """On a worker: train the unit into a temporary folder and draw each run's figures there (in
+    parallel, not on the driver); return its outcomes with their folders' files."""
     import torch
+
+    from vifspec.figures import run_figures
 
     for path in context["sys_path"]:
         if path not in sys.path and os.path.isdir(path):
@@ -106,6 +109,8 @@ def _task(unit: Unit, job: Job, context: dict[str, Any]) -> list[Outcome]:
         outcomes = execute(unit, replace(job, out=tmp))
         for outcome in outcomes:
             folder = outcome.plan.run_dir(tmp)
+            if outcome.record is not None:
+                run_figures([outcome.record], None, folder)
             outcome.files = {f.name: f.read_bytes() for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")}
     return outcomes
 

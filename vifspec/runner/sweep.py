@@ -11,6 +11,7 @@ last, so a driver killed at any point leaves whole records only.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -128,11 +129,17 @@ class Sweep:
 
 
 def _write_shipped(record: RunRecord, files: dict[str, bytes], run_dir: Path) -> None:
-    """A worker's files of one plan folder, each written atomically; the record last."""
+    """A worker's files of one plan folder, each written atomically; the record last. Figures the worker
+    drew from this record get its time, so the reports do not draw them again."""
+    written = []
     for name, data in files.items():
         if name != RECORD_FILE and Path(name).name == name and not name.startswith("."):
             atomic_write_bytes(run_dir / name, data)
-    write_record(record, run_dir)
+            written.append(run_dir / name)
+    record_time = write_record(record, run_dir).stat().st_mtime
+    for path in written:
+        if path.suffix == ".png":
+            os.utime(path, (record_time, record_time))
 
 
 def _crash_message(record: RunRecord, run_dir: Path) -> str:

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
+
+import numpy as np
 
 from vifspec.expr import Calculator, Compare, Expr, Logic, Lookup, Missing, Node, Not, Target, finite_number
 from vifspec.expr.ast import BoundRef, Ref, walk
@@ -117,21 +119,20 @@ class ExpressionJudge:
         if not resampled_refs:
             return None
         count = min(len(values) for values in resampled_refs.values())
-        lookup = _draw(resampled_refs, seed.lookup)
-        resampled = [_measure(Calculator(lookup(b), self.arms, self.split), node) for b in range(count)]
-        finite = [float("nan") if v is None else v for v in resampled]
-        interval = percentile_interval(finite, value, 1, self.confidence, kind=TEST_RESAMPLING)
+        arrays = {ref: np.array([np.nan if v is None else v for v in values[:count]], dtype=float)
+                  for ref, values in resampled_refs.items()}
+        calculator = Calculator(lambda ref: arrays[ref] if ref in arrays else seed.lookup(ref), self.arms, self.split)
+        try:  # every draw at once; a value missing outside the draws misses every draw
+            resampled = np.broadcast_to(calculator.number(node), (count,))
+        except Missing:
+            resampled = np.full(count, np.nan)
+        interval = percentile_interval(resampled, value, 1, self.confidence, kind=TEST_RESAMPLING)
         exact = sorted(str(ref) for ref in drawn if ref not in resampled_refs)
         return replace(interval, note=f"{', '.join(exact)} taken as exact (not resampled)") if exact else interval
 
 
 def _references(node: Node) -> list[Ref]:
     return [n for n in walk(node) if isinstance(n, Ref)]
-
-
-def _draw(drawn: dict[BoundRef, Any], point: Lookup) -> Callable[[int], Lookup]:
-    """Draw ``b``'s lookup: a resampled value, or the point value of a reference without resamples."""
-    return lambda b: lambda ref: drawn[ref][b] if ref in drawn else point(ref)
 
 
 def _measure(calculator: Calculator, node: Node) -> float | None:
