@@ -6,7 +6,9 @@ start-up is not counted; each run is a whole ``vifspec run`` (preflight of every
 records shipped back and written, reports), timed from start to end, into its own output folder.
 Rounds alternate (1 worker, N workers, 1 worker, ...) so machine load hits both alike. The script
 prints plans per second for each and the scaling efficiency (throughput with N / throughput with 1)
-/ N (goal: >= 0.8), with the load average, since a busy machine makes the figure meaningless.
+/ N (goal: >= 0.8), with the load average, since a busy machine makes the figure meaningless:
+Ray runs its workers at niceness 15, so any other busy process (even one under `nice -n 10`)
+takes their CPU first.
 
     .venv/bin/python benchmarks/sweep_throughput.py [--workers 2] [--epochs 5] [--variants 8] [--rounds 1]
 """
