@@ -24,7 +24,7 @@ from vifspec.check import check_source
 from vifspec.cli import main
 from vifspec.errors import Problem
 from vifspec.starter import starter_text
-from fuzzing import CASES
+from fuzzing import CASES, case_folder
 from fuzzing import fuzz as fuzz_settings
 from kt_fixture import ARMS_SPEC
 
@@ -298,7 +298,7 @@ def test_random_noise_in_a_spec_never_raises(base: int, edits: list[tuple[int, i
 def test_cli_reports_the_line_and_exits_2(key: KeyLine, value: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     text = _with_value(key, value)
     _, problems = check_source("x.toml", text)
-    path = tmp_path_factory.mktemp("cli") / "x.toml"
+    path = case_folder(tmp_path_factory, "cli") / "x.toml"
     path.write_text(text, encoding="utf-8")
     CASES["cli"] += 1
     result = CliRunner().invoke(main, ["check", str(path)])

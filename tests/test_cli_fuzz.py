@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from fuzzing import CASES, fuzz
+from fuzzing import CASES, case_folder, fuzz
 from kt_fixture import ARMS_SPEC, TINY_KT
 from test_cli import VERDICT_ONLY
 from vifspec.cli import main
@@ -135,7 +135,7 @@ def marker_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @fuzz(EXAMPLES["check"])
 @given(text=hostile_specs())
 def test_check_survives_hostile_specs_and_imports_nothing(text: str, marker_modules: Path, tmp_path_factory) -> None:
-    path = tmp_path_factory.mktemp("check") / "x.toml"
+    path = case_folder(tmp_path_factory, "check") / "x.toml"
     path.write_text(text, encoding="utf-8")
     invoke("check", path)
     assert not marker_modules.exists(), "check imported a module named by the spec"
@@ -168,7 +168,7 @@ def _json_text(value: object) -> str:
 @fuzz(EXAMPLES["judge"])
 @given(spec=st.sampled_from(sorted(JUDGE_SPECS)), results=RESULTS | JSON_VALUES, out=st.sampled_from(["", "report.md", "missing/report.md", "blocker/report.md"]))
 def test_judge_survives_hostile_results(spec: str, results: object, out: str, tmp_path_factory) -> None:
-    folder = tmp_path_factory.mktemp("judge")
+    folder = case_folder(tmp_path_factory, "judge")
     (folder / "spec.toml").write_text(JUDGE_SPECS[spec], encoding="utf-8")
     (folder / "results.json").write_text(_json_text(results), encoding="utf-8")
     (folder / "blocker").write_text("a file where a folder should be")
@@ -187,7 +187,7 @@ def test_judge_survives_hostile_results(spec: str, results: object, out: str, tm
 @given(data=st.binary(max_size=200) | RESULTS.map(lambda r: _json_text(r).encode()).flatmap(
     lambda raw: st.integers(0, len(raw)).map(lambda cut: raw[:cut])))
 def test_judge_survives_hostile_bytes(data: bytes, tmp_path_factory) -> None:
-    folder = tmp_path_factory.mktemp("judge_bytes")
+    folder = case_folder(tmp_path_factory, "judge_bytes")
     (folder / "spec.toml").write_text(VERDICT_ONLY, encoding="utf-8")
     (folder / "results.json").write_bytes(data)
     invoke("judge", folder / "spec.toml", "--results", folder / "results.json")
@@ -288,7 +288,7 @@ def _mutate(record: dict, data: st.DataObject) -> bytes:
 @given(data=st.data(), command=st.sampled_from(["report", "index", "records"]))
 def test_record_readers_survive_hostile_records(data: st.DataObject, command: str, real_record, tmp_path_factory) -> None:
     spec, record = real_record
-    runs = tmp_path_factory.mktemp("runs")
+    runs = case_folder(tmp_path_factory, "runs")
     for variant in ("good", "bad"):
         (runs / "tiny-kt" / variant).mkdir(parents=True)
     (runs / "tiny-kt" / "good" / "record.json").write_text(_json_text({**record, "spec": {**record["spec"], "path": str(spec)}}))
