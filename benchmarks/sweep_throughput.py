@@ -4,7 +4,8 @@ The sweep is specs/vif_critic.toml (20 variants: 5 losses x 2 hidden sizes x 2 e
 fixed epoch count and no early stopping. One local Ray cluster with N CPUs serves both runs, so its
 start-up is not counted; each run is a whole ``vifspec run`` (preflight of every variant, training,
 records shipped back and written, reports), timed from start to end, into its own output folder.
-Rounds alternate (1 worker, N workers, 1 worker, ...) so machine load hits both alike. The script
+A warm-up run (not counted) first lets every worker import torch; then rounds alternate
+(1 worker, N workers, 1 worker, ...) so machine load hits both alike. The script
 prints plans per second for each and the scaling efficiency (throughput with N / throughput with 1)
 / N (goal: >= 0.8), with the load average, since a busy machine makes the figure meaningless:
 Ray runs its workers at niceness 15, so any other busy process (even one under `nice -n 10`)
@@ -64,6 +65,7 @@ def main() -> None:
     seconds: dict[int, list[float]] = {1: [], args.workers: []}
     loads = []
     try:
+        timed_run(spec, args.workers, only[: args.workers])  # warm-up, not counted: each worker imports torch once
         for _ in range(args.rounds):
             for workers in (1, args.workers):
                 loads.append(os.getloadavg()[0])

@@ -51,11 +51,11 @@ def _brute_force_hits(preds: np.ndarray, target: np.ndarray, groups: np.ndarray,
     hits = []
     for i, row in enumerate(sims):
         best_own = row[groups == groups[i]].max()
-        hits.append((row > best_own).sum() < k)
+        hits.append((row > best_own).sum() < k and not np.isnan(best_own))
     return float(np.mean(hits))
 
 
-@pytest.mark.parametrize("k", [1, 5, 10])
+@pytest.mark.parametrize("k", [1, 5, 10, 30, 119, 500])
 @pytest.mark.parametrize("block", [1 << 24, 37 * 120])
 def test_recall_and_contain_at_k(
     vectors: dict[str, np.ndarray], k: int, block: int, monkeypatch: pytest.MonkeyPatch
@@ -73,3 +73,18 @@ def test_recall_at_k_perfect_and_mismatched() -> None:
     assert recall_at_k(items, items, k=1) == 1.0
     with pytest.raises(ValueError):
         recall_at_k(items, items[:10])
+
+
+@pytest.mark.parametrize("k", [1, 3, 30])
+def test_recall_at_k_ties_count_for_the_query_and_nan_outranks_nothing(k: int) -> None:
+    rng = np.random.default_rng(k)
+    target = rng.normal(size=(60, 8))
+    target[10:20] = target[0]  # ten candidates tied with query 0's own item
+    preds = target + 0.5 * rng.normal(size=target.shape)
+    target[40] = np.nan  # a NaN candidate: its query misses, it outranks no other query's item
+    preds[50] = np.nan  # a NaN prediction misses
+    own = np.arange(len(preds))
+    expected = _brute_force_hits(preds, target, own, k)
+    assert recall_at_k(preds, target, k=k) == pytest.approx(expected)
+    hits = retrieval.recall_hits(preds, target, k=k)
+    assert not hits[40] and not hits[50] and hits[0] == hits[10]

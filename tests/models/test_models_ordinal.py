@@ -185,3 +185,18 @@ def test_registry_entries_load():
     assert registry.get("model", "ordinal_critic").load() is OrdinalCritic
     majority = registry.get("model", "ordinal_majority")
     assert majority.load() is Majority and majority.trivial is True
+
+
+def test_outputs_nobody_reads_are_skipped_and_the_read_ones_unchanged():
+    from vifspec.outputs import reading
+
+    model, x, everything = _mc("coral")
+    with torch.no_grad(), reading({"label", "target"}):
+        labels_only = model({"x": x})
+    with torch.no_grad(), reading({"logits"}):
+        logits_only = model({"x": x})
+    with torch.no_grad(), reading({"mc_std", "mc_mean"}):
+        mc = model({"x": x})
+    assert "mc_std" not in labels_only and torch.equal(labels_only["label"], everything["label"])
+    assert set(logits_only) == {"logits"} and torch.equal(logits_only["logits"], everything["logits"])
+    assert torch.equal(mc["mc_std"], everything["mc_std"]) and torch.equal(mc["mc_mean"], everything["mc_mean"])

@@ -39,6 +39,16 @@ def test_eval_outputs_shapes_and_unit_norm(kind):
     assert not torch.allclose(out["pred_shuffled"], out["pred"])
 
 
+@pytest.mark.parametrize(("read", "computed"), [({"pred"}, {"pred"}), ({"pred_shuffled"}, {"pred", "pred_shuffled"}),
+                                               ({"rollout", "target"}, {"pred", "rollout", "rollout_target"})])
+def test_evaluation_computes_only_the_outputs_it_reads(read, computed):
+    from vifspec.outputs import reading
+
+    model = NextVectorPredictor(DIM, CONTEXT, hidden=32).eval()
+    with torch.no_grad(), reading(read):
+        assert set(model(_batch())) == computed
+
+
 def test_training_mode_returns_only_the_prediction():
     model = NextVectorPredictor(DIM, CONTEXT, hidden=32).train()
     assert set(model(_batch())) == {"pred"}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 import torch
 
 from vifspec.registry import Registry
 from vifspec.spec import MetricDef
-from vifspec.prepare.bindings import BindingError, Scope, bound_inputs, call_bound
+from vifspec.outputs import reading
+from vifspec.prepare.bindings import BindingError, Scope, bound_inputs, call_bound, looked_up
 from vifspec.metrics._common import Share
 from vifspec.prepare.data import Fields, batches
 from vifspec.executor.lossmix import LossMix
@@ -26,6 +27,10 @@ class BoundMetric:
     def inputs(self, scope: Scope) -> dict[str, Any]:
         """The metric's bound inputs in ``scope`` (what it is called with, besides its params)."""
         return bound_inputs(self.fn, self.declared, self.definition.inputs, scope, ("metric", self.name))
+
+    def reads(self) -> set[str]:
+        """The names the metric looks up (its outputs, fields or parameters)."""
+        return set(looked_up(self.fn, self.declared, self.definition.inputs).values())
 
     def __call__(self, scope: Scope) -> dict[str, float | None]:
         value = call_bound(self.fn, self.declared, self.definition.inputs, self.definition.params, scope, ("metric", self.name))
@@ -47,14 +52,16 @@ def bind_metrics(names: list[str], definitions: dict[str, MetricDef], registry: 
 
 
 @torch.no_grad()
-def predict(model: torch.nn.Module, fields: Fields, batch_size: int) -> dict[str, Any]:
-    """Model outputs over a whole split, concatenated along the batch dimension."""
+def predict(model: torch.nn.Module, fields: Fields, batch_size: int, reads: Iterable[str] | None = None) -> dict[str, Any]:
+    """Model outputs over a whole split, concatenated along the batch dimension; ``reads`` names what
+    will be read of them (a model may skip an optional output outside it: :mod:`vifspec.outputs`)."""
     was_training = model.training
     model.eval()
     parts: dict[str, list[Any]] = {}
-    for batch in batches(fields, batch_size):
-        for key, value in model(batch).items():
-            parts.setdefault(key, []).append(value)
+    with reading(reads):
+        for batch in batches(fields, batch_size):
+            for key, value in model(batch).items():
+                parts.setdefault(key, []).append(value)
     model.train(was_training)
     return {key: _concat(values) for key, values in parts.items()}
 
@@ -68,13 +75,18 @@ def evaluate(
     weights: dict[str, float] | None,
     batch_size: int,
     strict: bool = True,
+    also_reads: Iterable[str] = (),
 ) -> tuple[dict[str, float | None], dict[str, Any]]:
     """Metrics of one split (plus ``loss`` and ``loss.<term>``) and the concatenated outputs.
 
     ``strict``: a metric whose inputs cannot be found is a spec error (the model under test);
-    otherwise (trivial baselines) it is reported as missing.
+    otherwise (trivial baselines) it is reported as missing. The outputs hold at least what the
+    metrics, the loss mix and ``also_reads`` (e.g. ``[track] outputs``) read.
     """
-    outputs = predict(model, fields, batch_size)
+    reads = {name for metric in metrics for name in metric.reads()} | set(also_reads)
+    if loss_mix is not None and weights is not None:
+        reads |= loss_mix.reads()
+    outputs = predict(model, fields, batch_size, reads)
     scope = Scope(outputs, fields, model, train)
     values: dict[str, float | None] = {}
     if loss_mix is not None and weights is not None:

@@ -9,7 +9,7 @@ import torch
 
 from vifspec.registry import Registry
 from vifspec.spec import LossTerm
-from vifspec.prepare.bindings import Scope, call_bound
+from vifspec.prepare.bindings import Scope, call_bound, looked_up
 
 
 def schedule_factor(term: LossTerm, epoch: int) -> float:
@@ -40,6 +40,10 @@ class LossMix:
         for name, term in terms.items():
             component = registry.get("loss", term.fn)
             self.terms.append(BoundTerm(name, term, component.load(), component.inputs))
+
+    def reads(self) -> set[str]:
+        """The names the terms look up (outputs, fields or parameters)."""
+        return {name for t in self.terms for name in looked_up(t.fn, t.declared, t.term.inputs).values()}
 
     def weights(self, epoch: int) -> dict[str, float]:
         """Effective weight of each term in ``epoch`` (weight x schedule)."""

@@ -28,6 +28,7 @@ from vifspec.executor.evaluate import evaluate
 from vifspec.executor.guards import EarlyStopper, GuardState
 from vifspec.executor.optim import LrSchedule, autocast, build_optimizer, clip_gradients
 from vifspec.executor.tracking import tracked_stats
+from vifspec.outputs import reading
 from vifspec.prepare.bindings import Scope
 from vifspec.prepare.data import batches
 from vifspec.prepare.prepare import Prepared, prepare
@@ -71,6 +72,7 @@ def _train(prepared: Prepared, run: SeedRun) -> None:
     optimizer = build_optimizer(model, cfg.optimizer)
     schedule = LrSchedule.for_train(optimizer, cfg, train, plan.facts)
     shuffle = torch.Generator().manual_seed(plan.seed)
+    reads = prepared.loss_mix.reads()  # what the model must output in training (vifspec.outputs)
 
     for epoch in range(1, cfg.epochs + 1):
         started = time.perf_counter()
@@ -79,7 +81,7 @@ def _train(prepared: Prepared, run: SeedRun) -> None:
         sums: dict[str, torch.Tensor] = {}
         steps, lr = 0, schedule.lr
         for batch in batches(train, cfg.batch_size, shuffle):
-            with autocast(prepared.device, cfg.autocast):
+            with autocast(prepared.device, cfg.autocast), reading(reads):
                 outputs = model(batch)
                 total, raw = prepared.loss_mix(Scope(outputs, batch, model, train), weights)
             optimizer.zero_grad(set_to_none=True)
@@ -137,7 +139,7 @@ class SeedRun:
         val_split = prepared.splits.get("val")
         val, val_outputs = (
             evaluate(prepared.model, val_split, prepared.train, prepared.metrics.get("val", []), prepared.loss_mix, weights,
-                     eval_batch(spec.train))
+                     eval_batch(spec.train), also_reads=spec.track.outputs)
             if val_split else ({}, {})
         )
         entry = Epoch(

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
+from vifspec.outputs import reading
 from vifspec.prepare.bindings import Scope
 from vifspec.prepare.data import Fields, num_rows
 from vifspec.prepare.prepare import PROBE_ROWS, Prepared
@@ -135,7 +136,7 @@ class Vectorised:
                  calls: list[DropoutCall] | None = None):
         first = seeds[0]
         self.device, self.generators, self.loss_per_seed = first.device, list(generators), loss_per_seed
-        self.loss_mix, self.fields = first.loss_mix, first.train
+        self.loss_mix, self.fields, self.reads = first.loss_mix, first.train, first.loss_mix.reads()
         self.calls = calls if calls is not None else dropout_calls(first.model, probe_rows(first.train))
         template = copy.deepcopy(first.model)
         for name, _, _, p in self.calls:
@@ -160,8 +161,10 @@ class Vectorised:
         """Every seed's total loss [S] and raw terms {name: [S]} on its own batch ([S, B, ...] fields)."""
         vectorised = vmap(self._call, in_dims=(0, 0, 0, 0, None), randomness="error")
         if not self.loss_per_seed:
-            return vectorised(self.params, self.buffers, masks, batch, weights)
-        outputs = vectorised(self.params, self.buffers, masks, batch, None)
+            with reading(self.reads):
+                return vectorised(self.params, self.buffers, masks, batch, weights)
+        with reading(self.reads):
+            outputs = vectorised(self.params, self.buffers, masks, batch, None)
         per_seed = [
             self.loss_mix(Scope({k: v[i] for k, v in outputs.items()}, {k: v[i] for k, v in batch.items()},
                                 SeedParameters(self, i), self.fields), weights)  # type: ignore[arg-type]
@@ -172,7 +175,8 @@ class Vectorised:
     def step_alone(self, i: int, batch: Fields, masks: dict[str, torch.Tensor], weights: dict[str, float]) -> torch.Tensor:
         """Seed ``i``'s total loss without vmap (what :func:`together_support` compares with)."""
         params = {n: p[i] for n, p in self.params.items()}
-        return self._call(params, {n: b[i] for n, b in self.buffers.items()}, masks, batch, weights)[0]
+        with reading(self.reads):
+            return self._call(params, {n: b[i] for n, b in self.buffers.items()}, masks, batch, weights)[0]
 
     def masks(self, rows: int) -> dict[str, torch.Tensor]:
         """Each dropout call's masks [S, rows, ...], drawn per seed in the order its forward pass calls them."""

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from vifspec.metrics._common import as_tensor, as_vectors, common_device, share, to_float
 
 SIMILARITY_BLOCK_ELEMENTS = 1 << 24
+TOPK_MAX = 16  # up to this k, the k-th largest similarity (topk) is faster than counting those above
 
 
 def _unit_rows(x: Any, device: torch.device | None = None) -> torch.Tensor:
@@ -45,8 +46,25 @@ def _group_hits(preds: Any, target: Any, groups: torch.Tensor | None, k: int) ->
         else:
             same = groups[start : start + block, None] == groups[None, :]
             best = sims.masked_fill(~same, float("-inf")).amax(dim=1)
-        hits.append((sims > best[:, None]).sum(dim=1) < k)
+        hits.append(_fewer_above(sims, best, k))
     return torch.cat(hits) if hits else torch.zeros(0, dtype=torch.bool, device=queries.device)
+
+
+def _fewer_above(sims: torch.Tensor, best: torch.Tensor, k: int) -> torch.Tensor:
+    """Per row: fewer than ``k`` similarities strictly above ``best``; a NaN similarity outranks
+    nothing and a NaN ``best`` (the query's own) is a miss.
+
+    The same test three ways, the fastest first: the row's maximum (k = 1), its k-th largest value
+    (small k: ``topk``), else a count."""
+    found = ~best.isnan()
+    if k > sims.shape[1]:
+        return found
+    sims = sims.nan_to_num(nan=float("-inf"))
+    if k == 1:
+        return (sims.amax(dim=1) <= best) & found
+    if k <= TOPK_MAX:
+        return (sims.topk(k, dim=1).values[:, -1] <= best) & found
+    return ((sims > best[:, None]).sum(dim=1, dtype=torch.int32) < k) & found
 
 
 def recall_at_k(preds: Any, target: Any, k: int = 1) -> float:

@@ -61,15 +61,19 @@ def call_bound(
 
 def bound_inputs(fn: Any, declared: tuple[str, ...], bindings: dict[str, str], scope: Scope, table: tuple[str, ...]) -> dict[str, Any]:
     """The keyword inputs :func:`call_bound` passes to ``fn``: each declared input looked up in ``scope``."""
-    optional = _optional_parameters(fn)
-    names = {**{name: name for name in declared if name not in optional}, **bindings}
     kwargs = {}
-    for arg, bound in names.items():
+    for arg, bound in looked_up(fn, declared, bindings).items():
         try:
             kwargs[arg] = scope.get(bound)
         except KeyError:
             raise BindingError(table + ("inputs", arg), bound, scope.names()) from None
     return kwargs
+
+
+def looked_up(fn: Any, declared: tuple[str, ...], bindings: dict[str, str]) -> dict[str, str]:
+    """Input -> the name looked up for it: its binding, else its own name (inputs with a default only when bound)."""
+    optional = _optional_parameters(fn)
+    return {**{name: name for name in declared if name not in optional}, **bindings}
 
 
 @functools.lru_cache(maxsize=None)

@@ -18,7 +18,7 @@ mse            [B, D]                   bounded class index v = (K-1)/2·(1 + ta
 =============  =======================  ==========================================================
 
 The mse head regresses the class index through a tanh, as the seed's ``CriticMLP`` ends in
-``Tanh`` on the -1..+1 scale. Every head also outputs ``label`` [B, D] (class index), ``probs``
+``Tanh`` on the -1..+1 scale. Every head also outputs, when something reads them (:func:`vifspec.outputs.wanted`), ``label`` [B, D] (class index), ``probs``
 [B, D, K] and ``expected`` [B, D] = Σ_k k·probs_k (for mse: ``v``). For coral and corn, probs_k = P(y > k-1) - P(y > k) (the seed's CORAL has one free
 logit per threshold, so negative differences are clipped and the row renormalised; see
 :mod:`vifspec.losses.ordinal`). References: CORAL, Cao, Mirjalili & Raschka 2020 (arXiv:1901.07884); CORN,
@@ -29,7 +29,7 @@ With ``mc_samples = S > 0``, evaluation also runs S passes with dropout on (Mont
 Gal & Ghahramani 2016; masks from a fixed seed, so evaluation stays deterministic and leaves the
 global RNG alone) and outputs ``mc_mean`` and ``mc_std`` [B, D]: the mean and standard deviation
 over the passes of the label (ordinal heads) or of ``v`` (mse), the seed's
-``predict_with_uncertainty``. Its calibration is the rank correlation of ``mc_std`` with
+``predict_with_uncertainty`` (only when the evaluation reads them: :func:`vifspec.outputs.wanted`). Its calibration is the rank correlation of ``mc_std`` with
 ``|mc_mean - target|`` (:func:`vifspec.metrics.error_uncertainty`). The tanh makes it negative for
 the mse head: weighted MSE pushes the non-neutral calls into the saturated ends of the tanh, where
 dropout barely moves the output, so the calls on the rare classes (the ones most often wrong) read
@@ -45,6 +45,7 @@ from torch import Tensor, nn
 from vifspec.errors import SpecError
 from vifspec.losses.ordinal import class_probs_coral, class_probs_corn, coral_predict, corn_predict
 from vifspec.models.ordinal import HEADS
+from vifspec.outputs import wanted
 
 MC_SEED = 0
 
@@ -85,10 +86,12 @@ class OrdinalCritic(nn.Module):
 
     def forward(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         logits = self.logits(self.trunk(batch["x"]))
-        probs, label = _decode(self.head_kind, logits, self.num_classes)
-        classes = torch.arange(self.num_classes, device=probs.device, dtype=probs.dtype)
-        outputs = {"logits": logits, "label": label, "probs": probs, "expected": probs @ classes}
-        if not self.training and self.mc_samples:
+        outputs = {"logits": logits}
+        if wanted("label", "probs", "expected"):
+            probs, label = _decode(self.head_kind, logits, self.num_classes)
+            classes = torch.arange(self.num_classes, device=probs.device, dtype=probs.dtype)
+            outputs.update(label=label, probs=probs, expected=probs @ classes)
+        if not self.training and self.mc_samples and wanted("mc_mean", "mc_std"):
             outputs.update(self.mc_dropout(batch["x"]))
         return outputs
 

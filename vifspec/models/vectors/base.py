@@ -7,6 +7,8 @@ from abc import ABC, abstractmethod
 import torch
 from torch import nn
 
+from vifspec.outputs import wanted
+
 SHUFFLE_SEED = 0
 
 
@@ -23,6 +25,8 @@ class SequencePredictor(nn.Module, ABC):
       [B, R, dim]: ``R`` autoregressive steps, each prediction appended to the sliding context
       (rollout test: ``mean_cosine(rollout, rollout_target)``). With ``train_rollout`` set they
       are also returned in training mode, with gradients through every step (a rollout loss term).
+
+    In evaluation each of them is computed only when something reads it (:func:`vifspec.outputs.wanted`).
     """
 
     @abstractmethod
@@ -35,9 +39,9 @@ class SequencePredictor(nn.Module, ABC):
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         context = batch["context"]
         outputs = {"pred": self.predict(context)}
-        if not self.training:
+        if not self.training and wanted("pred_shuffled"):
             outputs["pred_shuffled"] = self.predict(shuffle_history(context))
-        if "future" in batch and (self.train_rollout or not self.training):
+        if "future" in batch and (self.train_rollout if self.training else wanted("rollout", "rollout_target")):
             outputs["rollout"] = self.rollout(context, batch["future"].shape[1])
             outputs["rollout_target"] = batch["future"]
         return outputs
