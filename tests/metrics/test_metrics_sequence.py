@@ -88,3 +88,13 @@ def test_recall_at_k_ties_count_for_the_query_and_nan_outranks_nothing(k: int) -
     assert recall_at_k(preds, target, k=k) == pytest.approx(expected)
     hits = retrieval.recall_hits(preds, target, k=k)
     assert not hits[40] and not hits[50] and hits[0] == hits[10]
+
+
+def test_recall_at_k_scores_a_changed_or_new_pool_afresh(vectors: dict[str, np.ndarray]) -> None:
+    preds, target = torch.tensor(vectors["ablated"]), torch.tensor(vectors["target"])
+    first = recall_at_k(preds, target, k=1)
+    own = np.arange(120)
+    assert first < 1.0 and recall_at_k(preds, target, k=5) == pytest.approx(_brute_force_hits(vectors["ablated"], vectors["target"], own, 5))
+    preds.copy_(target)  # in place: same tensor, new version
+    assert recall_at_k(preds, target, k=1) == 1.0
+    assert recall_at_k(torch.tensor(vectors["ablated"]), target, k=1) == pytest.approx(first)

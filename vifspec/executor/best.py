@@ -19,8 +19,11 @@ def eval_batch(cfg: Any) -> int:
     return cfg.eval_batch_size or max(cfg.batch_size, 1024)
 
 
-def evaluate_best(prepared: Prepared, record: RunRecord, registry: Registry) -> None:
-    """Fill ``record.metrics`` and ``record.trivial`` (and their resamples for a single-seed run)."""
+def evaluate_best(prepared: Prepared, record: RunRecord, registry: Registry, trivial_of: RunRecord | None = None) -> None:
+    """Fill ``record.metrics`` and ``record.trivial`` (and their resamples for a single-seed run).
+
+    ``trivial_of``: a record of a seed on the same data whose trivial models were evaluated already;
+    they do not depend on the seed, so its values are copied instead of computed again."""
     plan = prepared.plan
     weights = prepared.loss_mix.weights(record.epochs.best if record.epochs else 1)
     batch_size = eval_batch(plan.spec.train)
@@ -36,6 +39,9 @@ def evaluate_best(prepared: Prepared, record: RunRecord, registry: Registry) -> 
         if names:
             scope = Scope(outputs, prepared.splits[split], prepared.model, prepared.train)
             record.resamples[split] = resample_split(bound, scope, names, plan)
+    if trivial_of is not None:
+        record.trivial, record.trivial_resamples = dict(trivial_of.trivial), dict(trivial_of.trivial_resamples)
+        return
     for name, model in prepared.trivial.items():
         record.trivial[name], drawn = _trivial_split_metrics(prepared, registry, model, needs.get(name, set()), batch_size)
         if drawn:

@@ -177,9 +177,10 @@ class SeedRun:
             monitor=cfg.early_stopping.monitor if cfg.early_stopping else None,
         )
 
-    def evaluate_best(self, registry: Registry) -> None:
-        """Every split's metrics with the best weights, the trivial models beside them, the checkpoint."""
-        evaluate_best(self.prepared, self.record, registry)
+    def evaluate_best(self, registry: Registry, trivial_of: RunRecord | None = None) -> None:
+        """Every split's metrics with the best weights, the trivial models beside them (copied from
+        ``trivial_of``, a seed on the same data, when given), the checkpoint."""
+        evaluate_best(self.prepared, self.record, registry, trivial_of)
         if self.prepared.plan.spec.train.checkpoint:
             _save_checkpoint(self.prepared.model, self.run_dir)
 

@@ -90,12 +90,15 @@ def run_together(
         for run in runs:
             run.crash(exc)
         return [run.record for run in runs]
+    shared: SeedRun | None = None  # the first seed evaluated: its trivial models' values serve the seeds whose trivial models equal its own
     for run in runs:
+        source = shared.record if shared is not None and _same_trivial(shared.prepared, run.prepared) else None
         try:
             with run.failures_recorded():
-                run.evaluate_best(registry)
+                run.evaluate_best(registry, source)
         except TrainingCrash:
             continue
+        shared = shared or run
         run.close()
     return [run.record for run in runs]
 
@@ -243,6 +246,18 @@ def _same_data(first: Prepared, other: Prepared) -> bool:
     return first.splits.keys() == other.splits.keys() and all(
         a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a) for a, b in zip(first.splits.values(), other.splits.values())
     )
+
+
+def _same_trivial(first: Prepared, other: Prepared) -> bool:
+    """Whether ``other``'s trivial models are ``first``'s (same names, same fitted state; the data is shared)."""
+    return first.trivial.keys() == other.trivial.keys() and all(
+        _same_state(model, other.trivial[name]) for name, model in first.trivial.items()
+    )
+
+
+def _same_state(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    one, two = a.state_dict(), b.state_dict()
+    return one.keys() == two.keys() and all(torch.equal(one[k], two[k]) for k in one)
 
 
 def _generator_at_global_state(device: torch.device) -> torch.Generator:

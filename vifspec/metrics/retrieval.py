@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from vifspec.metrics._common import as_tensor, as_vectors, common_device, share, to_float
 
 SIMILARITY_BLOCK_ELEMENTS = 1 << 24
-TOPK_MAX = 16  # up to this k, the k-th largest similarity (topk) is faster than counting those above
+NEVER = torch.iinfo(torch.int64).max  # the rank of a query whose own similarity is NaN: a miss at every k
 
 
 def _unit_rows(x: Any, device: torch.device | None = None) -> torch.Tensor:
@@ -26,8 +26,33 @@ def _unit_rows(x: Any, device: torch.device | None = None) -> torch.Tensor:
     return F.normalize(vectors.reshape(-1, vectors.shape[-1]), dim=1)
 
 
-def _group_hits(preds: Any, target: Any, groups: torch.Tensor | None, k: int) -> torch.Tensor:
+def _group_hits(preds: Any, target: Any, groups: Any, k: int) -> torch.Tensor:
     """Per query: is some candidate of the query's group (its own row when ``groups`` is None) in the top ``k``?"""
+    return _own_ranks(preds, target, groups) < k
+
+
+def _own_ranks(preds: Any, target: Any, groups: Any) -> torch.Tensor:
+    """Per query: how many candidates are strictly more similar than its own item (the best of its
+    group); a query whose own similarity is NaN ranks below every candidate, and a NaN candidate
+    outranks nothing.
+
+    R@1, R@5, ... on one split rank the same pool: the last result is kept, by the identity and
+    version of its input tensors, so the similarity matrix is scored once for all of them."""
+    global _LAST
+    key = (preds, target, groups)
+    versions = tuple(getattr(x, "_version", None) for x in key)
+    last = _LAST
+    if last is not None and all(a is b for a, b in zip(last[0], key)) and last[1] == versions:
+        return last[2]
+    ranks = _score_ranks(preds, target, None if groups is None else as_tensor(groups).reshape(-1))
+    _LAST = (key, versions, ranks) if all(isinstance(x, torch.Tensor) for x in key if x is not None) else None
+    return ranks
+
+
+_LAST: tuple[tuple[Any, ...], tuple[Any, ...], torch.Tensor] | None = None
+
+
+def _score_ranks(preds: Any, target: Any, groups: torch.Tensor | None) -> torch.Tensor:
     queries = _unit_rows(preds, common_device(preds, target))
     candidates = _unit_rows(target, queries.device)
     n = queries.shape[0]
@@ -38,7 +63,7 @@ def _group_hits(preds: Any, target: Any, groups: torch.Tensor | None, k: int) ->
         if groups.numel() != n:
             raise ValueError(f"{groups.numel()} group ids for {n} queries")
     block = max(1, SIMILARITY_BLOCK_ELEMENTS // max(n, 1))
-    hits = []
+    ranks = []
     for start in range(0, n, block):
         sims = queries[start : start + block] @ candidates.T
         if groups is None:
@@ -46,25 +71,9 @@ def _group_hits(preds: Any, target: Any, groups: torch.Tensor | None, k: int) ->
         else:
             same = groups[start : start + block, None] == groups[None, :]
             best = sims.masked_fill(~same, float("-inf")).amax(dim=1)
-        hits.append(_fewer_above(sims, best, k))
-    return torch.cat(hits) if hits else torch.zeros(0, dtype=torch.bool, device=queries.device)
-
-
-def _fewer_above(sims: torch.Tensor, best: torch.Tensor, k: int) -> torch.Tensor:
-    """Per row: fewer than ``k`` similarities strictly above ``best``; a NaN similarity outranks
-    nothing and a NaN ``best`` (the query's own) is a miss.
-
-    The same test three ways, the fastest first: the row's maximum (k = 1), its k-th largest value
-    (small k: ``topk``), else a count."""
-    found = ~best.isnan()
-    if k > sims.shape[1]:
-        return found
-    sims = sims.nan_to_num(nan=float("-inf"))
-    if k == 1:
-        return (sims.amax(dim=1) <= best) & found
-    if k <= TOPK_MAX:
-        return (sims.topk(k, dim=1).values[:, -1] <= best) & found
-    return ((sims > best[:, None]).sum(dim=1, dtype=torch.int32) < k) & found
+        above = (sims > best[:, None]).sum(dim=1)  # NaN compares false: a NaN candidate outranks nothing
+        ranks.append(above.masked_fill(best.isnan(), NEVER))
+    return torch.cat(ranks) if ranks else torch.zeros(0, dtype=torch.int64, device=queries.device)
 
 
 def recall_at_k(preds: Any, target: Any, k: int = 1) -> float:
