@@ -7,7 +7,12 @@ Each round trains N seeds together (``run_together``) and then 1 seed alone (``r
 process, so machine load hits both alike; the script prints the median wall seconds of each
 (prepare, training, per-epoch validation and records, final evaluation) and of their epochs alone
 (the records' epoch seconds), and the ratios together / alone (goal: <= 2.0 on CPU).
-Torch runs on ``--threads`` threads (default 1) on both sides.
+Torch runs on ``--threads`` threads (default 1; it sets ``[train] threads``) on both sides.
+
+Then, unless ``--no-whole-runs``, it times what a user waits for: whole ``vifspec run SPEC --only
+VARIANT --seeds N`` and ``--seeds 1`` commands (start-up, compile, training, judging, reports), one
+after the other in alternation, and prints their ratio too. A one-seed run also draws its test
+resamples (the verdict's interval), which a run of N seeds does not need.
 
 On a CPU the ratio cannot fall below the ratio of the arithmetic itself: N seeds do N times the
 floating-point work, so only a model whose one-seed step is dominated by per-operation overhead
@@ -24,6 +29,8 @@ import argparse
 import dataclasses
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -44,7 +51,7 @@ DEFAULT_SETTINGS = ("data.params.n=1300",)  # the critic's default workload
 
 def bench_plan(args: argparse.Namespace) -> Plan:
     """The variant's first plan with a fixed epoch count, no checkpoint, early stopping that never fires."""
-    overrides = {**_settings(tuple(args.set)), "train.epochs": args.epochs, "train.checkpoint": False,
+    overrides = {**_settings(tuple(args.set)), "train.epochs": args.epochs, "train.checkpoint": False, "train.threads": args.threads,
                  "train.device": args.device}
     (first, *_) = vifspec.compile(args.spec, overrides=overrides, only=[args.only] if args.only else ())
     if first.spec.train.early_stopping is not None:
@@ -61,6 +68,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--spec", default=str(SPECS / "vif_critic.toml"))
     parser.add_argument("--only", help="The variant to train (default: the spec's first).")
+    parser.add_argument("--no-whole-runs", action="store_true", help="Skip the whole 'vifspec run' commands.")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help=f"A dotted key of the spec (repeatable; default for the critic: {' '.join(DEFAULT_SETTINGS)}).")
     args = parser.parse_args()
@@ -91,6 +99,27 @@ def main() -> None:
     print(f"ratio together / alone: {median['together'] / median['alone']:.2f} "
           f"(epochs only: {median['together epochs'] / median['alone epochs']:.2f}); goal <= 2.0 on CPU; "
           f"{args.seeds} seeds one after another would be about {args.seeds:.1f}")
+    if not args.no_whole_runs:
+        whole_runs(args, plan.variant)
+
+
+def whole_runs(args: argparse.Namespace, variant: str) -> None:
+    """Median seconds of whole ``vifspec run`` commands with N seeds and with 1, alternating."""
+    seconds: dict[int, list[float]] = {args.seeds: [], 1: []}
+    settings = [item for key, value in {"train.epochs": args.epochs, "train.checkpoint": "false", "train.threads": args.threads,
+                                        "train.device": f'"{args.device}"'}.items() for item in ("--set", f"{key}={value}")]
+    for item in args.set:
+        settings += ["--set", item]
+    for _ in range(args.rounds):
+        for seeds in seconds:
+            command = [sys.executable, "-m", "vifspec", "run", args.spec, "--only", variant, "--seeds", str(seeds), "--quiet",
+                       "--out", tempfile.mkdtemp(), *settings]
+            started = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True)
+            seconds[seeds].append(time.perf_counter() - started)
+            assert done.returncode in (0, 1, 4), done.stderr[-2000:]  # a verdict, not a crash
+    many, one = (statistics.median(seconds[n]) for n in (args.seeds, 1))
+    print(f"whole 'vifspec run' commands: {args.seeds} seeds {many:.2f} s, 1 seed {one:.2f} s, ratio {many / one:.2f}")
 
 
 if __name__ == "__main__":
