@@ -139,3 +139,25 @@ def test_registered_and_torch_free() -> None:
     assert [registry.get("model", n).trivial for n in registry.names("model")] == [True, True, True, False]
     code = "import sys, vifspec.models.general as g; from vifspec.registry import Registry; g.register(Registry()); assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_standardize_target_predicts_in_the_targets_unit_from_its_train_statistics() -> None:
+    rng = np.random.default_rng(2)
+    x = torch.tensor(rng.normal(size=(200, 3)), dtype=torch.float32)
+    target = 150 + 40 * x[:, 0]
+    model = MLP(3, hidden=[], standardize_target=True)
+    model.fit({"x": x, "target": target})
+    assert model.target_mean.item() == pytest.approx(target.mean().item(), rel=1e-5)
+    assert model.target_scale.item() == pytest.approx(target.std(correction=0).item(), rel=1e-5)
+    with torch.no_grad():
+        model.net[-1].weight.zero_()
+        model.net[-1].bias.zero_()
+        assert torch.allclose(model({"x": x})["preds"], torch.full((200,), target.mean().item()))  # a zero net predicts the train mean
+    assert {"target_mean", "target_scale"} <= set(model.state_dict())
+
+
+def test_standardize_target_refuses_a_class_target_and_a_missing_field() -> None:
+    with pytest.raises(SpecError, match="numeric target"):
+        MLP(3, num_classes=4, standardize_target=True)
+    with pytest.raises(SpecError, match="did you mean 'target'"):
+        MLP(3, standardize_target=True, target="targte").fit({"x": torch.zeros(4, 3), "target": torch.zeros(4)})

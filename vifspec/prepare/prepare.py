@@ -78,7 +78,7 @@ def _prepare(plan: Plan, registry: Registry, device: str | None) -> Prepared:
     if model is not None and loss_mix is not None and "train" in splits:  # every binding checked, even beside other problems
         model = model.to(torch_device)
         if hasattr(model, "fit"):  # statistics of the train split (input scaling), never of val/test
-            model.fit(splits["train"])
+            _guarded(problems, ("model", "params"), lambda: model.fit(splits["train"]), "model", spec.model.name)
         _probe(model, splits, loss_mix, metrics, spec, problems)
     trivial = prepare_trivial(spec, registry, bundle, splits, metrics, torch_device, problems) if "train" in splits else {}
     problems.raise_if_any()
