@@ -27,6 +27,7 @@ import numpy as np
 from vifspec.expr import Calculator, Compare, Expr, Logic, Lookup, Missing, Node, Not, Target, finite_number
 from vifspec.expr.ast import BoundRef, Ref, walk
 from vifspec.verdict.decision import decide
+from vifspec.verdict.rates import at_least_wilson
 from vifspec.verdict.stats import TEST_RESAMPLING, Interval, percentile_interval
 from vifspec.verdict.status import FAIL, INCONCLUSIVE, MISSING, MIXED, PASS
 
@@ -52,6 +53,7 @@ class Seed:
     label: str
     lookup: Lookup
     draws: Draws | None = None
+    counts: Callable[[BoundRef], Sequence[int] | None] | None = None  # a rate's [successes, trials]
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,9 @@ class ExpressionJudge:
         except Missing:
             resampled = np.full(count, np.nan)
         interval = percentile_interval(resampled, value, 1, self.confidence, kind=TEST_RESAMPLING)
+        counts = seed.counts(refs[0]) if isinstance(node, Ref) and seed.counts is not None else None
+        if counts:  # a rate compared as it is: never narrower than the Wilson interval of its counts
+            interval = at_least_wilson(interval, *counts)
         exact = sorted(str(ref) for ref in drawn if ref not in resampled_refs)
         return replace(interval, note=f"{', '.join(exact)} taken as exact (not resampled)") if exact else interval
 

@@ -37,12 +37,16 @@ class Sample:
     stop_reason: str | None = None
     who: str = ""
     draws: Table | None = None  # a single-seed run's metrics on resampled test examples: {split: {metric: [B values]}}
+    counts: Table | None = None  # a rate's events: {split: {metric: [successes, trials]}}
 
     def value(self, split: str, metric: str) -> Any:
         return ((self.metrics or {}).get(split) or {}).get(metric)
 
     def drawn(self, split: str, metric: str) -> Any:
         return ((self.draws or {}).get(split) or {}).get(metric)
+
+    def counted(self, split: str, metric: str) -> Any:
+        return ((self.counts or {}).get(split) or {}).get(metric)
 
 
 @dataclass
@@ -64,8 +68,10 @@ class Results:
     def seeds(self) -> list[Seed]:
         """One :class:`Seed` per label; a single seed also looks up its test resamples."""
         labels = self.labels()
-        return [Seed(label, self._lookup(label, Sample.value), self._lookup(label, Sample.drawn) if len(labels) == 1 else None)
-                for label in labels]
+        if len(labels) != 1:
+            return [Seed(label, self._lookup(label, Sample.value)) for label in labels]
+        (label,) = labels
+        return [Seed(label, self._lookup(label, Sample.value), self._lookup(label, Sample.drawn), self._lookup(label, Sample.counted))]
 
     def sample_of(self, ref: BoundRef, label: str) -> Sample | None:
         """The sample holding ``ref``'s value for seed ``label`` (a single baseline serves every seed)."""
@@ -195,7 +201,7 @@ def results_from_records(records: Sequence[RunRecord]) -> Results:
 
 
 def _sample(record: RunRecord, who: str = "") -> Sample:
-    return Sample(record.run_label, record.metrics, record.status, record.stop_reason, who, record.resamples)
+    return Sample(record.run_label, record.metrics, record.status, record.stop_reason, who, record.resamples, record.counts)
 
 
 def _baseline_samples(records: Sequence[RunRecord], arms: Mapping[str, list[Sample]]) -> list[Sample]:
