@@ -24,16 +24,19 @@ _PLAIN = re.compile(r"[A-Za-z0-9_@]+")
 def difference(results: Results, left: str, right: str, settings: VerdictSettings | None = None) -> Decision:
     """``left - right`` over every seed of ``results`` (references as written in criteria, e.g.
     ``test.auc``, ``baseline.test.auc``, ``trivial.majority.test.acc``, ``infonce.test.r@5``)."""
-    settings = settings or VerdictSettings()
-    expr = parse(f"{left} - {right} > 0")
-    judge = ExpressionJudge(expr, results.seeds(), results.arm_names, estimator_for(settings), None, settings.confidence)
-    return judge.judge()
+    return _judged(results, f"{left} - {right} > 0", settings)
 
 
 def estimate(results: Results, key: str, settings: VerdictSettings | None = None) -> Interval | None:
     """The aggregate of ``key`` (``test.auc``) over the seeds of ``results`` with its interval, as a
-    criterion on it would see it; None when a seed lacks the value."""
-    return difference(results, key, "0", settings).estimate
+    criterion on it would see it (a rate on few events widened as there); None when a seed lacks the value."""
+    return _judged(results, f"{key} > 0", settings).estimate
+
+
+def _judged(results: Results, text: str, settings: VerdictSettings | None) -> Decision:
+    settings = settings or VerdictSettings()
+    judge = ExpressionJudge(parse(text), results.seeds(), results.arm_names, estimator_for(settings), None, settings.confidence)
+    return judge.judge()
 
 
 def run_ref(name: str, key: str) -> str:
