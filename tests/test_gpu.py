@@ -14,9 +14,9 @@ def test_tiny_spec_trains_on_cuda_like_on_cpu(tiny_kt, tmp_path):
     (plan,) = vifspec.compile(tiny_kt)
     on_cpu = vifspec.run(plan, out=tmp_path / "cpu", device="cpu", progress=False)
     on_cuda = vifspec.run(plan, out=tmp_path / "cuda", device="cuda", progress=False)
-    assert on_cuda["environment"]["device"].startswith("cuda")
-    assert on_cuda["status"] == on_cpu["status"]
-    assert on_cuda["metrics"]["test"]["encoder1_auc"] == pytest.approx(on_cpu["metrics"]["test"]["encoder1_auc"], abs=0.05)
+    assert on_cuda.environment["device"].startswith("cuda")
+    assert on_cuda.status == on_cpu.status
+    assert on_cuda.metrics["test"]["encoder1_auc"] == pytest.approx(on_cpu.metrics["test"]["encoder1_auc"], abs=0.05)
     state = torch.load(plan.run_dir(tmp_path / "cuda") / "checkpoint.pt", weights_only=True)
     assert all(t.device.type == "cpu" for t in state.values())
 
