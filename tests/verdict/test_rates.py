@@ -42,3 +42,9 @@ def test_many_events_keep_their_bootstrap_interval():
 def test_a_narrow_but_not_degenerate_interval_is_widened_too():
     rate = judge_criterion("Precision", "test.precision >= 50%", _one_seed(0.9, [0.9] * 990 + [0.8] * 10, [9, 10]))
     assert (rate.interval.low, rate.interval.high) == pytest.approx(wilson_interval(9, 10))  # [0.9, 0.9] held in Wilson's
+
+
+@pytest.mark.parametrize("counts", [[8, 8, 8], [9, 8], [-1, 8], [8], [], [True, 8]])
+def test_malformed_counts_leave_the_bootstrap_interval_alone(counts):
+    precision = judge_criterion("Precision", "test.precision >= 90%", _one_seed(1.0, [1.0] * 1000, counts))
+    assert precision.status == "PASS" and "Wilson" not in precision.interval.note

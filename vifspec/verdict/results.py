@@ -45,8 +45,12 @@ class Sample:
     def drawn(self, split: str, metric: str) -> Any:
         return ((self.draws or {}).get(split) or {}).get(metric)
 
-    def counted(self, split: str, metric: str) -> Any:
-        return ((self.counts or {}).get(split) or {}).get(metric)
+    def counted(self, split: str, metric: str) -> tuple[int, int] | None:
+        """The rate's ``(successes, trials)`` when the record kept a well-formed pair."""
+        pair = ((self.counts or {}).get(split) or {}).get(metric)
+        if isinstance(pair, (list, tuple)) and len(pair) == 2 and all(type(x) is int for x in pair) and 0 <= pair[0] <= pair[1]:
+            return pair[0], pair[1]
+        return None
 
 
 @dataclass
