@@ -3,7 +3,8 @@
 By default the workload is the first variant of specs/vif_critic.toml (the ordinal critic: an MLP
 with LayerNorm, GELU and dropout, the CORAL loss, 1300 rows); ``--spec``, ``--only`` and ``--set``
 choose another. Every run has a fixed epoch count (early stopping never fires) and no checkpoint.
-Each round trains N seeds together (``run_together``) and then 1 seed alone (``run_plan``), in one
+After a warm-up run (not counted: the first optimizer of a process imports torch._dynamo, about
+a second), each round trains N seeds together (``run_together``) and then 1 seed alone (``run_plan``), in one
 process, so machine load hits both alike; the script prints the median wall seconds of each
 (prepare, training, per-epoch validation and records, final evaluation) and of their epochs alone
 (the records' epoch seconds), and the ratios together / alone (goal: <= 2.0 on CPU).
@@ -80,6 +81,7 @@ def main() -> None:
     print(f"{Path(args.spec).name} {plan.variant} ({' '.join(args.set) or 'as written'}), "
           f"seeds: {together_support(prepare(plans[0], default_registry(), args.device))}")
     out = Path(tempfile.mkdtemp())
+    run_plan(plans[0], out=out / "warm-up", device=args.device, progress=False)  # not counted: the first optimizer imports torch._dynamo
     timings: dict[str, list[float]] = {"together": [], "alone": [], "together epochs": [], "alone epochs": []}
     for round_ in range(args.rounds):
         started = time.perf_counter()
