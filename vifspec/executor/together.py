@@ -90,7 +90,7 @@ def run_together(
         for run in runs:
             run.crash(exc)
         return [run.record for run in runs]
-    shared: SeedRun | None = None  # the first seed evaluated: its trivial models' values serve the seeds whose trivial models equal its own
+    shared: SeedRun | None = None  # the first seed evaluated; its trivial models' values serve every seed whose trivial models equal its own
     for run in runs:
         source = shared.record if shared is not None and _same_trivial(shared.prepared, run.prepared) else None
         try:

@@ -130,7 +130,7 @@ class ExpressionJudge:
             resampled = np.full(count, np.nan)
         interval = percentile_interval(resampled, value, 1, self.confidence, kind=TEST_RESAMPLING)
         counts = seed.counts(refs[0]) if isinstance(node, Ref) and seed.counts is not None else None
-        if counts:  # a rate compared as it is: never narrower than the Wilson interval of its counts
+        if counts:  # a rate compared as it is: a narrow interval widened to the Wilson interval of its counts
             interval = at_least_wilson(interval, *counts)
         exact = sorted(str(ref) for ref in drawn if ref not in resampled_refs)
         return replace(interval, note=f"{', '.join(exact)} taken as exact (not resampled)") if exact else interval
