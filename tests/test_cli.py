@@ -134,6 +134,14 @@ def test_plan_shows_parameter_count_and_ratio(tiny_kt):
     assert "param/sample" in result.output and "gain_kt" in result.output
 
 
+def test_plan_takes_the_selection_and_settings_of_run(tiny_kt):
+    result = invoke("plan", tiny_kt, "--seeds", "2", "--set", "train.epochs=7", "--only", "main")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("| main ")]
+    assert len(rows) == 2 and all(" 7 |" in row for row in rows)  # tiny_kt itself has 3 epochs
+    assert invoke("plan", tiny_kt, "--only", "nope").exit_code == 2
+
+
 def test_progress_off_a_terminal_is_one_labelled_line_per_epoch_and_quiet_silences_it(tiny_kt, tmp_path):
     out = tmp_path / "runs"
     result = invoke("run", tiny_kt, "--out", out)

@@ -69,12 +69,24 @@ def main() -> None:
     """
 
 
+def _selection(command: Any) -> Any:
+    """The options ``run`` and ``plan`` share: which variants and seeds, on which device, with which keys set."""
+    options = [
+        click.option("--only", multiple=True, metavar="ID", help="Only these variant ids (repeatable)."),
+        click.option("--group", metavar="G", help="Only the variants of this group."),
+        click.option("--seeds", type=click.IntRange(1, MAX_SEEDS), help=f"Seeds 0..N-1 instead of [train].seeds (N <= {MAX_SEEDS})."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Override [train].device."),
+        click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+                     help="Set a dotted key before compiling, e.g. --set train.epochs=5 (a TOML value; repeatable)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--only", multiple=True, metavar="ID", help="Run only these variant ids (repeatable).")
-@click.option("--group", metavar="G", help="Run only the variants of this group.")
-@click.option("--seeds", type=click.IntRange(1, MAX_SEEDS), help=f"Run seeds 0..N-1 instead of [train].seeds (N <= {MAX_SEEDS}).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Override [train].device.")
+@_selection
 @click.option("--out", default="runs", show_default=True, help="Root of the run store.")
 @click.option("--dry-run", is_flag=True, help="Show what would run (and what is already done); train nothing.")
 @click.option("--list", "list_only", is_flag=True, help="List the spec's variants: group, status, verdict over their seeds, key metric.")
@@ -84,8 +96,6 @@ def main() -> None:
               help="No progress (by default: a live bar on a terminal, one plain line per epoch elsewhere).")
 @click.option("--log", "log", type=click.Choice(["mlflow", "tensorboard"]),
               help="Also log to MLflow (MLFLOW_TRACKING_URI, else OUT/mlruns) or TensorBoard (event files in each run folder).")
-@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-              help="Set a dotted key before compiling, e.g. --set train.epochs=5 (a TOML value; repeatable).")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Train on a local Ray cluster running N tasks at once (needs: pip install 'vifspec[ray]').")
 @click.option("--ray-address", metavar="ADDR", help="Train on the running Ray cluster at ADDR (e.g. 'auto' or 'head:6379').")
@@ -241,14 +251,14 @@ def judge(spec: str, results: str, out_path: str | None, ascii_: bool) -> None:
 
 @main.command("plan")
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--seeds", type=click.IntRange(1, MAX_SEEDS), help=f"Seeds 0..N-1 instead of [train].seeds (N <= {MAX_SEEDS}).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]))
-def plan_command(spec: str, seeds: int | None, device: str | None) -> None:
+@_selection
+def plan_command(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, device: str | None,
+                 settings: tuple[str, ...]) -> None:
     """Print what SPEC will run: variants x seeds, device, how seeds train (together or one by one), parameter count, param/sample ratio."""
     from vifspec.compiler import compile_plans
     from vifspec.runner.describe import describe_plan
 
-    plans = compile_plans(spec, seeds=seeds)
+    plans = compile_plans(spec, seeds=seeds, only=only, group=group, overrides=_settings(settings))
     rows = [describe_plan(p, device) for p in plans]
     from tabulate import tabulate
 
