@@ -160,10 +160,9 @@ class Vectorised:
     def step(self, batch: Fields, masks: dict[str, torch.Tensor], weights: dict[str, float]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Every seed's total loss [S] and raw terms {name: [S]} on its own batch ([S, B, ...] fields)."""
         vectorised = vmap(self._call, in_dims=(0, 0, 0, 0, None), randomness="error")
-        if not self.loss_per_seed:
-            with reading(self.reads):
-                return vectorised(self.params, self.buffers, masks, batch, weights)
         with reading(self.reads):
+            if not self.loss_per_seed:
+                return vectorised(self.params, self.buffers, masks, batch, weights)
             outputs = vectorised(self.params, self.buffers, masks, batch, None)
         per_seed = [
             self.loss_mix(Scope({k: v[i] for k, v in outputs.items()}, {k: v[i] for k, v in batch.items()},

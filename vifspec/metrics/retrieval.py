@@ -93,7 +93,7 @@ def contain_at_k(preds: Any, target: Any, groups: Any, k: int = 50) -> float:
     ids per row (e.g. the source document). Reference: the Contain@50 metric of seed 003.
     Higher is better.
     """
-    return to_float(share(_group_hits(preds, target, as_tensor(groups).reshape(-1), k)))
+    return to_float(share(_group_hits(preds, target, groups, k)))
 
 
 def recall_hits(preds: Any, target: Any, k: int = 1) -> torch.Tensor:
@@ -103,7 +103,7 @@ def recall_hits(preds: Any, target: Any, k: int = 1) -> torch.Tensor:
 
 def contain_hits(preds: Any, target: Any, groups: Any, k: int = 50) -> torch.Tensor:
     """Each query's Contain@k hit (0/1) among every candidate of the split; their mean is :func:`contain_at_k`."""
-    return _group_hits(preds, target, as_tensor(groups).reshape(-1), k)
+    return _group_hits(preds, target, groups, k)
 
 
 # Test resampling draws the queries' hits, so the candidate pool keeps its size (vifspec.executor.resample).
