@@ -38,7 +38,8 @@ from vifspec.compiler.plan import Plan
 from vifspec.errors import TrainingCrash
 from vifspec.executor.optim import LrSchedule, autocast, build_optimizer
 from vifspec.executor.run import SeedRun, accumulate, epoch_means, run_plan, watcher
-from vifspec.executor.vectorised import DropoutCall, Vectorised, dropout_calls
+from vifspec.executor.masks import DropoutCall, dropout_calls
+from vifspec.executor.vectorised import Vectorised
 from vifspec.prepare.data import Fields, num_rows
 from vifspec.prepare.prepare import PROBE_ROWS, Prepared, prepare
 from vifspec.progress import Watcher
@@ -178,8 +179,8 @@ def _train_together(vec: Vectorised, runs: list[SeedRun]) -> None:
         weights = first.loss_mix.weights(epoch)
         sums: dict[str, torch.Tensor] = {}
         steps, lr = 0, schedule.lr
-        for batch in _stacked_batches(train, cfg.batch_size, shuffles):
-            masks = vec.masks(next(iter(batch.values())).shape[1])
+        rows = [min(cfg.batch_size, num_rows(train) - start) for start in range(0, num_rows(train), cfg.batch_size)]
+        for batch, masks in zip(_stacked_batches(train, cfg.batch_size, shuffles), vec.mask_stream(rows)):
             with autocast(first.device, cfg.autocast):
                 total, raw = vec.step(batch, masks, weights)
             optimizer.zero_grad(set_to_none=True)

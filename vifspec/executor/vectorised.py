@@ -2,8 +2,8 @@
 
 ``Vectorised`` holds the seeds' stacked parameters and buffers (``torch.func.stack_module_state``)
 and computes every seed's loss in one ``vmap(functional_call(model + loss mix))``; each
-``nn.Dropout`` is swapped for a module multiplying by a mask drawn per seed (``dropout_calls`` finds
-the calls a forward pass makes). The training loop that uses it is :mod:`vifspec.executor.together`.
+``nn.Dropout`` is swapped for a module multiplying by a mask drawn per seed (:mod:`vifspec.executor.masks`
+draws the masks). The training loop that uses it is :mod:`vifspec.executor.together`.
 """
 
 from __future__ import annotations
@@ -15,53 +15,11 @@ import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
+from vifspec.executor.masks import DropoutCall, GivenMask, Masks, draw_masks, dropout_calls, mask_stream
 from vifspec.outputs import reading
 from vifspec.prepare.bindings import Scope
 from vifspec.prepare.data import Fields, num_rows
 from vifspec.prepare.prepare import PROBE_ROWS, Prepared
-
-DropoutCall = tuple[str, tuple[int, ...], torch.dtype, float]
-"""One ``nn.Dropout`` call of a forward pass: module name, input shape after the batch, dtype, p."""
-
-
-def dropout_calls(model: nn.Module, batch: Fields) -> list[DropoutCall] | str:
-    """The ``nn.Dropout`` calls of one training forward pass in call order, or why they cannot be replayed.
-
-    Run on a copy under a forked RNG, so neither the model nor the global RNG changes; a forward
-    pass that updates a buffer (batch-norm statistics) cannot be vectorised either.
-    """
-    model = copy.deepcopy(model).train()
-    names = {module: name for name, module in model.named_modules() if type(module) is nn.Dropout}
-    calls: list[DropoutCall] = []
-    hooks = [m.register_forward_pre_hook(lambda m, args: calls.append((names[m], tuple(args[0].shape), args[0].dtype, m.p)))
-             for m in names]
-    before = {k: v.clone() for k, v in model.named_buffers()}
-    rows = num_rows(batch)
-    try:
-        with torch.no_grad(), forked_rng(next(iter(batch.values())).device):
-            model(batch)
-    finally:
-        for hook in hooks:
-            hook.remove()
-    if any(not torch.equal(before[k], v) for k, v in model.named_buffers()):
-        return "the forward pass updates buffers (e.g. batch-norm statistics)"
-    if len({name for name, *_ in calls}) < len(calls):
-        return "a dropout module is called more than once per forward pass"
-    if any(not shape or shape[0] != rows for _, shape, _, _ in calls):
-        return "a dropout input does not have the batch first"
-    return [(name, shape[1:], dtype, p) for name, shape, dtype, p in calls]
-
-
-class GivenMask(nn.Module):
-    """Stands for an ``nn.Dropout`` in the vectorised step: ``x * mask`` with the mask drawn for its seed."""
-
-    def __init__(self, p: float) -> None:
-        super().__init__()
-        self.p = p
-        self.register_buffer("mask", torch.ones(()) if p < 1 else torch.zeros(()), persistent=False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x if self.p == 0 else x * self.mask
 
 
 class LossStep(nn.Module):
@@ -177,25 +135,19 @@ class Vectorised:
         with reading(self.reads):
             return self._call(params, {n: b[i] for n, b in self.buffers.items()}, masks, batch, weights)[0]
 
-    def masks(self, rows: int) -> dict[str, torch.Tensor]:
-        """Each dropout call's masks [S, rows, ...], drawn per seed in the order its forward pass calls them."""
-        out = {}
-        for name, shape, dtype, p in self.calls:
-            if 0 < p < 1:
-                per_seed = [torch.empty((rows, *shape), dtype=dtype, device=g.device).bernoulli_(1 - p, generator=g).div_(1 - p)
-                            for g in self.generators]
-                out[f"model.{name}.mask"] = torch.stack(per_seed).to(self.device)
-        return out
+    def masks(self, rows: int) -> Masks:
+        """One step's dropout masks [S, rows, ...] (:func:`~vifspec.executor.masks.draw_masks`)."""
+        return draw_masks(self.calls, self.generators, rows, self.device)
+
+    def mask_stream(self, rows: Sequence[int]) -> Iterator[Masks]:
+        """The masks of steps of ``rows`` rows, in order (:func:`~vifspec.executor.masks.mask_stream`)."""
+        return mask_stream(self.calls, self.generators, rows, self.device)
 
     def load_into(self, i: int, model: nn.Module) -> None:
         """Copy seed ``i``'s current parameters into its own model."""
         with torch.no_grad():
             for name, param in model.named_parameters():
                 param.copy_(self.holder[self.index[f"model.{name}"]][i])
-
-
-def forked_rng(device: torch.device) -> Any:
-    return torch.random.fork_rng(devices=[device] if device.type == "cuda" else [])
 
 
 def probe_rows(fields: Fields) -> Fields:
