@@ -120,6 +120,25 @@ group = "P2"
         compile_plans(path, group="P22")
 
 
+def test_a_set_that_a_selected_variant_overrides_is_refused_not_ignored(write_spec):
+    """A variant's own value wins over --set, so a --set it overrides would change nothing: refused,
+    naming the key and the variants; variants that leave the key alone take it."""
+    sweep = write_spec(TINY_KT + '\n[sweep]\n"model.params.d_model" = [4, 8]\n', "sweep.toml")
+    with pytest.raises(SpecError) as caught:
+        compile_plans(sweep, overrides={"model.params.d_model": 16})
+    (problem,) = caught.value.problems
+    assert "--set model.params.d_model=16" in problem.message and "'d_model=4', 'd_model=8'" in problem.message
+    with pytest.raises(SpecError, match="'model.params'"):  # a table holding the swept key
+        compile_plans(sweep, overrides={"model.params": {"d_model": 16}})
+    assert {p.spec.train.epochs for p in compile_plans(sweep, overrides={"train.epochs": 1})} == {1}
+
+    declared = write_spec(TINY_KT + '\n[variants.A]\n"train.epochs" = 3\n[variants.B]\n"model.params.d_model" = 4\n', "declared.toml")
+    with pytest.raises(SpecError, match="the variant 'A' sets 'train.epochs'"):
+        compile_plans(declared, overrides={"train.epochs": 1})
+    (plan,) = compile_plans(declared, only=["B"], overrides={"train.epochs": 1})
+    assert plan.spec.train.epochs == 1
+
+
 def test_arms_require_arm_prefix_in_criteria(write_spec):
     text = TINY_KT + '\n[arms.low]\n"loss.variance.weight" = 0.1\n[arms.high]\n"loss.variance.weight" = 3.0\n'
     messages = problems_of(write_spec(text))

@@ -77,7 +77,8 @@ def _selection(command: Any) -> Any:
         click.option("--seeds", type=click.IntRange(1, MAX_SEEDS), help=f"Seeds 0..N-1 instead of [train].seeds (N <= {MAX_SEEDS})."),
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Override [train].device."),
         click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-                     help="Set a dotted key before compiling, e.g. --set train.epochs=5 (a TOML value; repeatable)."),
+                     help="Set a dotted key before compiling, e.g. --set train.epochs=5 (a TOML value; repeatable); "
+                          "a key a selected variant also sets is refused."),
     ]
     for option in reversed(options):
         command = option(command)

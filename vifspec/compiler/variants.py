@@ -100,7 +100,11 @@ def _variant(source: Source, vid: str, at: tuple[str, ...], overrides: dict[str,
 
 
 def select_variants(variants: list[Variant], only: set[str], group: str | None, source: Source) -> list[Variant]:
-    """The variants named by ``--only`` ids and ``--group`` (all when neither is given)."""
+    """The variants named by ``--only`` ids and ``--group`` (all when neither is given).
+
+    A ``--set`` key that a selected variant (an arm, a sweep point, a declared variant) also sets
+    is refused: the variant's value would win, and the ``--set`` would be ignored without a word.
+    """
     ids = [v.id for v in variants]
     unknown = [o for o in only if o not in ids]
     if unknown:
@@ -113,7 +117,24 @@ def select_variants(variants: list[Variant], only: set[str], group: str | None, 
         in_group = [v.id for v in variants if v.group == group]
         raise SpecError(Problem(f"--only {', '.join(sorted(only))} and --group {group} select no variant: "
                                 f"group '{group}' holds {', '.join(in_group)}", source.path))
+    shadowed = [_shadowed(key, value, shadowing, source) for key, value in source.overrides.items()
+                if (shadowing := [v for v in selected if any(_overlap(key, k) for k in v.overrides)])]
+    if shadowed:
+        raise SpecError(shadowed)
     return selected
+
+
+def _overlap(one: str, other: str) -> bool:
+    """Whether two dotted keys set the same value (equal, or one a table holding the other)."""
+    return one == other or other.startswith(f"{one}.") or one.startswith(f"{other}.")
+
+
+def _shadowed(key: str, value: Any, variants: list[Variant], source: Source) -> Problem:
+    where = {"arms": "arm", "variants": "variant", "sweep": "sweep point"}[variants[0].declared_at[0]]
+    named = ", ".join(f"'{v.id}'" for v in variants[:3]) + (f" and {len(variants) - 3} more" if len(variants) > 3 else "")
+    return Problem(f"--set {key}={value!r}: the {where}{'s' if len(variants) > 1 else ''} {named} set{'' if len(variants) > 1 else 's'} "
+                   f"'{key}' too, and a variant's value wins, so this --set would be ignored there; select variants that leave it "
+                   "alone (--only, --group) or change it in the spec", source.path)
 
 
 def _value_label(value: Any) -> str:

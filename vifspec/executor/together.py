@@ -5,14 +5,14 @@ initialisation under ``torch.manual_seed(seed)``), then the seeds' parameters ar
 (``torch.func.stack_module_state``) and one training step runs every seed at once:
 ``vmap(functional_call(model + loss mix))`` over the stacked parameters, each seed's own batch and
 its own dropout masks, then one backward pass and one optimizer step over the stacked tensors
-(Adam, AdamW and SGD act element-wise, so each seed's slice moves as it would alone; gradient-norm
-clipping is computed per seed). What a seed alone would draw from the global RNG, it draws here
+(Adam, AdamW and SGD act element-wise, so each seed's slice moves as it would alone, fused or not;
+gradient-norm clipping is computed per seed). What a seed alone would draw from the global RNG, it draws here
 from a generator of its own holding the same state:
 
 - shuffling: ``torch.Generator().manual_seed(seed)``, one permutation per epoch, as in the one-seed loop;
 - dropout: every ``nn.Dropout`` is replaced by a module multiplying by a given mask, drawn per seed
-  and per call exactly as ``F.dropout`` draws it (``bernoulli_(1 - p) / (1 - p)``) from a generator
-  that starts where the global RNG stood after that seed's prepare phase.
+  and per call as ``F.dropout`` draws it (:mod:`vifspec.executor.masks`) from a generator that
+  starts where the global RNG stood after that seed's prepare phase.
 
 On CPU a seed's record therefore equals its one-seed run within float tolerance (the batched
 matrix products round differently). On CUDA the masks come from the same distribution but not the
