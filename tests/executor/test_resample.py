@@ -8,6 +8,7 @@ import torch
 from sklearn.metrics import accuracy_score, cohen_kappa_score, precision_score, roc_auc_score
 
 import vifspec.metrics as metrics
+from vifspec.executor import resample as resampling
 from vifspec.executor.resample import resample_indices, resample_metric
 from vifspec.metrics import accuracy, auroc, mae, precision, qwk, qwk_per_dim, recall_at_k
 from vifspec.metrics._common import tensor_results
@@ -60,7 +61,17 @@ def test_auc_interval_matches_a_scikit_learn_bootstrap_over_the_same_indices():
     assert result.interval.low == pytest.approx(low, abs=1e-12) and result.interval.high == pytest.approx(high, abs=1e-12)
     assert result.interval.value == pytest.approx(roc_auc_score(y, s), abs=1e-12)
     assert (result.interval.kind, result.interval.n, result.interval.resamples) == ("test resampling", 300, 200)
-    assert result.interval.method == "bootstrap percentile" and not result.vectorised
+    assert result.interval.method == "bootstrap percentile" and result.vectorised  # ranks without torch.unique batch
+
+
+def test_a_cpu_batches_small_splits_and_loops_over_large_ones_with_the_same_values(monkeypatch):
+    d = data()
+    inputs = {"scores": d["scores"], "target": d["binary"]}
+    small = resample_metric(auroc, inputs, resamples=40, seed=5)
+    monkeypatch.setattr(resampling, "CPU_VMAP_ELEMENTS", 2 * 300 - 1)  # this split's 300 rows x 2 inputs: "large"
+    large = resample_metric(auroc, inputs, resamples=40, seed=5)
+    assert small.vectorised and not large.vectorised
+    assert torch.allclose(small.values, large.values, rtol=0, atol=1e-12)
 
 
 def test_label_metrics_match_numpy_and_scikit_learn_and_are_vectorised():
@@ -168,14 +179,6 @@ def test_the_table_covers_every_per_example_metric():
 
     registered = {entry.function.split(":")[1] for entry in _ENTRIES if entry.per_example and entry.name != "qwk_per_dim"}
     assert registered == {name for name, _, _ in every_per_example_metric()}
-
-
-def test_the_cpu_loops_by_default():
-    d = data(n=50)
-    inputs = {"preds": d["preds"], "target": d["labels"]}
-    default = resample_metric(accuracy, inputs, resamples=10)
-    assert not default.vectorised
-    assert torch.equal(default.values, resample_metric(accuracy, inputs, resamples=10, vectorise=True).values)
 
 
 def test_resampling_is_deterministic_for_a_seed():

@@ -12,11 +12,12 @@ N vectors) and, for R@k, keeps the candidate pool whole; a pool drawn with the q
 
 How the B evaluations run: the metric is called inside ``vifspec.metrics._common.tensor_results``,
 where the built-in metrics return their 0-d result tensor instead of calling ``.item()``. On an
-accelerator, chunks of index sets are batched with ``torch.func.vmap`` when every op of the metric
-has a batching rule (accuracy, precision, QWK, MAE, R² ...). A metric that cannot be batched
-(data-dependent shapes such as ``torch.unique`` in AUC's ranks, or a plugin that returns a float),
-and every metric on the CPU, is called once per resample instead, without a host sync per call
-where it returns a tensor. Both paths see the same index sets and give the same values.
+accelerator, and on a CPU for small splits, chunks of index sets are batched with
+``torch.func.vmap`` when every op of the metric has a batching rule (accuracy, precision, QWK,
+MAE, R², AUC, Spearman ...). A metric that cannot be batched (data-dependent shapes such as
+``torch.unique`` in the minority recall's classes, or a plugin that returns a float), and every
+metric on a CPU for larger splits, is called once per resample instead, without a host sync per
+call where it returns a tensor. Both paths see the same index sets and give the same values.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ DEFAULT_RESAMPLES = 1000
 DRAW_ELEMENTS = 1 << 24
 CHUNK_ELEMENTS = 1 << 24
 MAX_CHUNK = 16
+CPU_VMAP_ELEMENTS = 1 << 16
+"""On a CPU, ``vmap`` is tried when one resample gathers at most this many input elements."""
 METHOD = "bootstrap percentile"
 
 
@@ -78,8 +81,9 @@ def resample_metric(metric: Callable[..., Any], inputs: Mapping[str, Any], param
     under 2^24 elements, between 1 and 16; halved when CUDA runs out of memory). The chunk never
     changes the values. ``vectorise``: try ``vmap`` (True) or call the metric once per resample
     (False: the same values, less memory); by default ``vmap`` on an accelerator, where it saves
-    kernel launches, and the loop on the CPU, where launches are cheap and a chunk's intermediates
-    (e.g. R@k's similarity blocks) fall out of cache (``benchmarks/resample_speed.py``).
+    kernel launches, and on a CPU for small splits (at most :data:`CPU_VMAP_ELEMENTS` input
+    elements per resample), where it saves Python's cost per call; the loop on a CPU for larger
+    ones, where a chunk's intermediates fall out of cache (``benchmarks/resample_speed.py``).
     The interval's estimate is the metric on the whole split, ``n`` = N.
     """
     tensors = _per_example(inputs)
@@ -91,7 +95,9 @@ def resample_metric(metric: Callable[..., Any], inputs: Mapping[str, Any], param
     width = sum(t[0].numel() for t in tensors.values())
     chunk = chunk or min(MAX_CHUNK, max(1, CHUNK_ELEMENTS // (width * n)))
     device = next(iter(tensors.values())).device
-    evaluate = _Evaluator(metric, tensors, params, chunk, device.type != "cpu" if vectorise is None else vectorise)
+    if vectorise is None:
+        vectorise = device.type != "cpu" or width * n <= CPU_VMAP_ELEMENTS
+    evaluate = _Evaluator(metric, tensors, params, chunk, vectorise)
     estimate = _number(metric(**tensors, **params))
     with torch.no_grad(), tensor_results():
         values = torch.cat([evaluate(block) for block in resample_indices(n, resamples, seed, device)])

@@ -140,10 +140,21 @@ def nan_like(x: torch.Tensor) -> torch.Tensor:
 
 
 def average_ranks(x: torch.Tensor) -> torch.Tensor:
-    """1-based ranks of a 1-D tensor, ties sharing the mean of their ranks (scipy ``rankdata``)."""
-    _, inverse, counts = torch.unique(x, sorted=True, return_inverse=True, return_counts=True)
-    last_rank = torch.cumsum(counts, 0).to(float_dtype(x.device))
-    return (last_rank - (counts - 1) / 2)[inverse]
+    """1-based ranks of a 1-D tensor, ties sharing the mean of their ranks (scipy ``rankdata``); all
+    NaN when ``x`` holds a NaN, so a statistic of them is NaN (scipy's ``nan_policy="propagate"``).
+
+    After one sort, equal values are runs; a run of ``c`` values ending at rank ``r`` shares the
+    rank ``r - (c - 1) / 2``. Every shape is fixed by ``x``'s (no ``torch.unique``), so
+    ``torch.func.vmap`` batches it over the resamples of a test split.
+    """
+    n, dtype = x.shape[-1], float_dtype(x.device)
+    ordered, order = x.sort()
+    starts = torch.cat([torch.ones_like(ordered[:1], dtype=torch.bool), ordered[1:] != ordered[:-1]])
+    run = starts.cumsum(0) - 1  # the run each sorted value belongs to: 0, 1, ...
+    counts = torch.zeros(n, dtype=torch.long, device=x.device).scatter_add(0, run, torch.ones_like(run))
+    shared = counts.cumsum(0).to(dtype) - (counts.to(dtype) - 1) / 2
+    ranks = torch.empty(n, dtype=dtype, device=x.device).scatter(0, order, shared[run])
+    return torch.where(x.isnan().any(), torch.nan, ranks) if x.is_floating_point() else ranks
 
 
 def pearson_columns(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

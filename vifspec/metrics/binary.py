@@ -30,7 +30,7 @@ def auroc(scores: Any, target: Any) -> float:
     ranks = average_ranks(s)
     n_pos = positive.sum().to(ranks.dtype)
     n_neg = positive.numel() - n_pos
-    u = ranks[positive].sum() - n_pos * (n_pos + 1) / 2
+    u = ranks.where(positive, 0).sum() - n_pos * (n_pos + 1) / 2
     return to_float(u / (n_pos * n_neg))
 
 
