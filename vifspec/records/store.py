@@ -116,15 +116,38 @@ class Scan:
     problems: list[Problem] = field(default_factory=list)
 
 
-def scan_records(root: str | Path) -> Scan:
-    """Read every record below ``root``; an unreadable one is a problem (a warning), not an error."""
+Stamp = tuple[int, int, int]
+"""A record file's inode, size and modification time: a record is only ever replaced whole (a rename),
+so an unchanged stamp is an unchanged record."""
+
+
+def scan_records(root: str | Path, cache: dict[Path, tuple[Stamp, RunRecord]] | None = None) -> Scan:
+    """Read every record below ``root``; an unreadable one is a problem (a warning), not an error.
+
+    ``cache``, kept by the caller from one scan to the next (a run rewriting its reports as plans
+    finish), saves parsing the records whose file has the same :data:`Stamp` as last time; the
+    records it returns are shared with that earlier scan, so treat them as read-only.
+    """
     scan = Scan()
     for path in find_records(root):
         try:
-            record = read_record(path)
+            record = _cached(path, cache) if cache is not None else read_record(path)
         except RecordError as exc:
             scan.problems.extend(exc.problems)
             continue
         scan.records.append(record)
         scan.paths.append(path)
     return scan
+
+
+def _cached(path: Path, cache: dict[Path, tuple[Stamp, RunRecord]]) -> RunRecord:
+    try:
+        info = path.stat()
+    except OSError:
+        return read_record(path)  # gone or unreadable: the reader says how
+    stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+    if path in cache and cache[path][0] == stamp:
+        return cache[path][1]
+    record = read_record(path)
+    cache[path] = (stamp, record)
+    return record

@@ -10,6 +10,7 @@ agree with its records. A figure is drawn again only when a record it shows is n
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -27,17 +28,44 @@ from vifspec.verdict import Verdict, group_records, judge_records
 from vifspec.verdict.results import Sample, current_records, is_experiment_group, mean_table
 
 REPORT_FILE, EXPERIMENT_REPORT_FILE = "report.md", "REPORT.md"
+LIVE_SHARE = 10
+"""While a run goes, ``REPORT.md`` is rewritten after this many times the seconds its last writing took."""
 
 
 def write_reports(experiment_id: str, spec_path: str, variants: Sequence[Variant], out: str | Path, ascii: bool) -> Path:
     """Write every record's and variant's ``report.md`` and the experiment's ``REPORT.md`` (listing the
     planned ``variants``) with their figures; return the path of ``REPORT.md``."""
-    root = Path(out) / experiment_id
-    scan = scan_records(root)
-    write_record_reports(scan.records, scan.paths, ascii)
-    planned = [{"variant": v.id, "group": v.group} for v in variants] or None
-    return write_experiment_report(root, scan.records, scan.paths, ascii, planned=planned, spec_path=spec_path, out=str(out),
-                                   problems=scan.problems)
+    return LiveReports(experiment_id, spec_path, variants, out, ascii).update(final=True)
+
+
+class LiveReports:
+    """The reports of a run as it goes (:meth:`update` after each unit of plans, ``final`` at the end).
+
+    Each update rewrites the reports of the records that changed since their reports were written
+    (one plan's, one variant's), so a sweep's reports cost in proportion to its plans, not to their
+    square. The experiment's ``REPORT.md`` and its figures hold every record, so while the run goes
+    they are rewritten only once :data:`LIVE_SHARE` times the seconds their last writing took has
+    passed (at most about a tenth of the run's time), and always at the end. Records are read
+    through a cache of the files already parsed.
+    """
+
+    def __init__(self, experiment_id: str, spec_path: str, variants: Sequence[Variant], out: str | Path, ascii: bool) -> None:
+        self.root, self.spec_path, self.out, self.ascii = Path(out) / experiment_id, spec_path, str(out), ascii
+        self.planned = [{"variant": v.id, "group": v.group} for v in variants] or None
+        self.cache: dict[Path, Any] = {}
+        self.due = 0.0
+        self.path = self.root / EXPERIMENT_REPORT_FILE
+
+    def update(self, *, final: bool = False) -> Path:
+        """Write what changed; return the path of ``REPORT.md``."""
+        scan = scan_records(self.root, self.cache)
+        write_record_reports(scan.records, scan.paths, self.ascii, stale_only=True)
+        if final or time.monotonic() >= self.due:
+            started = time.monotonic()
+            self.path = write_experiment_report(self.root, scan.records, scan.paths, self.ascii, planned=self.planned,
+                                                spec_path=self.spec_path, out=self.out, problems=scan.problems)
+            self.due = time.monotonic() + LIVE_SHARE * (time.monotonic() - started)
+        return self.path
 
 
 def rewrite_reports(folder: Path, scan: Any, ascii: bool) -> list[Path]:
@@ -50,12 +78,16 @@ def rewrite_reports(folder: Path, scan: Any, ascii: bool) -> list[Path]:
     return written
 
 
-def write_record_reports(records: Sequence[RunRecord], paths: Sequence[Path], ascii: bool, *, force: bool = False) -> list[Path]:
+def write_record_reports(records: Sequence[RunRecord], paths: Sequence[Path], ascii: bool, *, force: bool = False,
+                         stale_only: bool = False) -> list[Path]:
     """``report.md`` and figures beside each record (its seed's verdict) and, for a variant with several
-    seeds, in the variant's folder (the verdict over its seeds); return the reports written."""
+    seeds, in the variant's folder (the verdict over its seeds); return the reports written.
+    ``stale_only``: leave a variant's reports alone when every one of them is newer than its records."""
     where = {id(r): p for r, p in zip(records, paths)}
     written = []
     for group in group_records(current_records(records)):
+        if stale_only and not force and _fresh(group, where):
+            continue
         for record in group if not is_experiment_group(group) or group[0].arm else ():
             path = where[id(record)]
             figures = _figures(path.parent, lambda r=record, p=path: run_figures([r], None, p.parent, _newest([p], force)))
@@ -124,6 +156,19 @@ def _figures(folder: Path, draw: Any) -> Figures:
         return Figures(missing=f"Figures are not drawn: matplotlib is not installed. Install it with `{PLOTS_HINT}`, "
                                f"then `vifspec report {folder}` draws them.")
     return Figures(files=draw())
+
+
+def _fresh(group: Sequence[RunRecord], where: Mapping[int, Path]) -> bool:
+    """Whether the reports of ``group`` (beside each record, and the variant's) are all newer than its records."""
+    records = [where[id(r)] for r in group]
+    reports = {p.parent / REPORT_FILE for p in records} if not is_experiment_group(group) or group[0].arm else set()
+    if len(group) > 1 and not is_experiment_group(group):
+        reports.add(_common_parent([p.parent for p in records]) / REPORT_FILE)
+    try:
+        newest = max(p.stat().st_mtime_ns for p in records)
+        return all(report.stat().st_mtime_ns > newest for report in reports)
+    except OSError:
+        return False
 
 
 def _newest(paths: Sequence[Path], force: bool) -> float | None:

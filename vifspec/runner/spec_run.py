@@ -23,7 +23,7 @@ from vifspec.records import RecordError, RunRecord, read_record, write_record
 from vifspec.records.record import BaselineRef
 from vifspec.registry import Registry, default_registry
 from vifspec.runner.backends import InProcess, open_backend
-from vifspec.runner.reports import write_reports
+from vifspec.runner.reports import LiveReports
 from vifspec.runner.sweep import Sweep
 from vifspec.runner.units import Job, plan_units
 from vifspec.progress import Watcher, Watchers, display_for
@@ -144,8 +144,10 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
         if spec.arms:
             _judge_arm_seed(record, summary.records, plans, options.out)
 
-    def on_unit() -> None:
-        summary.report_path = write_reports(spec.experiment.id, source.path, variants, options.out, options.ascii or spec.report.ascii)
+    live = LiveReports(spec.experiment.id, source.path, variants, options.out, options.ascii or spec.report.ascii)
+
+    def on_unit(final: bool = False) -> None:
+        summary.report_path = live.update(final=final)
         for plan, record in reported:  # its report and figures now exist
             watch.plan_reported(record, plan.run_dir(options.out))
         reported.clear()
@@ -155,7 +157,7 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
     try:
         watch.experiment_started(spec.experiment.model_dump(), source.path)
         Sweep(backend, job, options.resume, say, on_record, on_unit).run(plan_units(pending, together.variants))
-        on_unit()
+        on_unit(final=True)
         _report_to_watchers(summary, plans, spec, options, watch)
     finally:
         watch.close()
