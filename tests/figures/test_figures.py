@@ -116,12 +116,16 @@ def test_ranking_is_best_first_per_direction():
 def test_figures_are_written_beside_the_reports_and_linked(executed):
     root = executed.root / "runs"
     seed = root / "tiny-kt" / "main" / "seed-0"
-    for name in ("curves.png", "loss_shares.png", "tracked.png"):
+    for name in ("loss_shares.png", "tracked.png"):
         assert (seed / name).read_bytes().startswith(PNG)
     report = (seed / "report.md").read_text(encoding="utf-8")
-    assert "![Learning curves](curves.png)" in report and "![Loss balance over epochs](loss_shares.png)" in report
+    assert "![Loss balance over epochs](loss_shares.png)" in report
+    # two seeds: their learning curves are drawn once, in the variant's folder, and each seed's report shows that figure
+    assert not (seed / "curves.png").exists() and (root / "tiny-kt" / "main" / "curves.png").read_bytes().startswith(PNG)
+    assert "![Learning curves of every run of this variant (this one: seed 0)](../curves.png)" in report
     variant = (root / "tiny-kt" / "main" / "report.md").read_text(encoding="utf-8")
     assert "![Criteria over seeds" in variant and (root / "tiny-kt" / "main" / "criteria.png").exists()
+    assert "![Learning curves](curves.png)" in variant
     arms = (root / "arms-demo" / "REPORT.md").read_text(encoding="utf-8")
     assert "![Arms side by side](arms.png)" in arms and (root / "arms-demo" / "arms.png").read_bytes().startswith(PNG)
 
@@ -154,9 +158,10 @@ def test_without_matplotlib_reports_are_complete_and_say_how_to_get_figures(exec
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
     written = reports.write_record_reports(scan.records, paths, ascii=False)
-    text = written[0].read_text(encoding="utf-8")
+    seed = next(w for w in written if w.parent.name == "seed-0")
+    text = seed.read_text(encoding="utf-8")
     assert "## Training Dynamics" in text and "![" not in text
-    assert "pip install 'vifspec[plots]'" in text and f"vifspec report {written[0].parent}" in text
+    assert "pip install 'vifspec[plots]'" in text and f"vifspec report {seed.parent}` draws them" in text
     assert not list(folder.rglob("*.png"))
 
 

@@ -51,10 +51,11 @@ def test_a_sweep_on_two_workers_writes_the_records_of_a_sequential_run(cluster, 
     shipped = sorted(p.relative_to(tmp_path / "ray") for p in (tmp_path / "ray").rglob("checkpoint.pt"))
     assert shipped == sorted(p.relative_to(tmp_path / "seq") for p in (tmp_path / "seq").rglob("checkpoint.pt")) and len(shipped) == 6
     assert (tmp_path / "ray" / "mlp-seeds" / "REPORT.md").exists()
-    if available():  # each run's figures are drawn on its worker, and not drawn again on the driver
+    if available():  # each run's own figures are drawn on its worker, not again on the driver; a variant's curves on the driver
         for record_path in find_records(tmp_path / "ray"):
-            curves = record_path.parent / "curves.png"
-            assert curves.stat().st_mtime == record_path.stat().st_mtime
+            shares = record_path.parent / "loss_shares.png"
+            assert shares.stat().st_mtime == record_path.stat().st_mtime
+            assert not (record_path.parent / "curves.png").exists() and (record_path.parent.parent / "curves.png").exists()
 
 
 @needs_ray

@@ -60,8 +60,10 @@ def _draw_all(drawings: dict[str, Draw], folder: Path, newest: float | None) -> 
     return present
 
 
-def run_figures(group: Sequence[RunRecord], verdict: Verdict | None, folder: Path, newest: float | None = None) -> dict[str, str]:
-    """The figures of one run (``group`` of one record) or of one variant over its seeds, in ``folder``."""
+def run_figures(group: Sequence[RunRecord], verdict: Verdict | None, folder: Path, newest: float | None = None,
+                curves: bool = True) -> dict[str, str]:
+    """The figures of one run (``group`` of one record) or of one variant over its seeds, in ``folder``;
+    ``curves=False`` leaves out (and removes) the learning curves (a seed shown in its variant's)."""
     if not available():
         return {}
     from vifspec.figures.curves import learning_curves, loss_shares, tracked
@@ -71,7 +73,11 @@ def run_figures(group: Sequence[RunRecord], verdict: Verdict | None, folder: Pat
     verdict = verdict if verdict is not None or len(group) > 1 else read_verdict(first.verdict)
     who = f"{first.variant}, seed {first.seed}" if len(group) == 1 else f"{first.variant}, {len(group)} seeds"
     head = f"{_title(first)} ({who})"
-    drawings: dict[str, Draw] = {"curves": lambda: learning_curves(group, f"{head}: learning curves", verdict)}
+    drawings: dict[str, Draw] = {}
+    if curves:
+        drawings["curves"] = lambda: learning_curves(group, f"{head}: learning curves", verdict)
+    else:
+        (folder / "curves.png").unlink(missing_ok=True)  # one drawn before the variant had several seeds
     if len(group) == 1:
         drawings["loss_shares"] = lambda: loss_shares(first, f"{head}: loss balance over epochs")
         drawings["tracked"] = lambda: tracked(first, f"{head}: tracked parameters")

@@ -47,7 +47,7 @@ def unit_axis(axis: Any, unit: str, which: str = "y") -> None:
 
     target = axis.yaxis if which == "y" else axis.xaxis
     if unit == "rate":
-        target.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        target.set_major_formatter(PercentFormatter(1.0))  # as many decimals as the tick spacing needs (97.5%, not 98%)
     elif unit == "pp":
         target.set_major_formatter(FuncFormatter(lambda v, _: fmt_signed(v * 100, 1, "pp")))
     elif unit == "ms":

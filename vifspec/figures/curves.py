@@ -32,7 +32,7 @@ def val_metrics(group: Sequence[RunRecord]) -> list[str]:
 
 
 def _seed_label(record: RunRecord, several: bool) -> str | None:
-    return f"seed {record.seed}" if several else None
+    return f"seed {record.run_label}" if several else None
 
 
 def _events(axis: Any, record: RunRecord, *, label: bool) -> None:
@@ -49,8 +49,8 @@ def _events(axis: Any, record: RunRecord, *, label: bool) -> None:
 def learning_curves(group: Sequence[RunRecord], title: str, verdict: Verdict | None = None) -> Any | None:
     """Train loss (with the validation loss when recorded) and every validation metric per epoch; one
     line per seed; the best epoch, schedule switches and guard events marked (one seed: labelled lines;
-    several: a star at each seed's best epoch); the target of each criterion on a metric as a
-    horizontal line on its panel."""
+    several: a star at each seed's best epoch, a labelled line where a guard stopped a seed); the
+    target of each criterion on a metric as a horizontal line on its panel."""
     records = [r for r in group if r.history]
     if not records:
         return None
@@ -61,11 +61,11 @@ def learning_curves(group: Sequence[RunRecord], title: str, verdict: Verdict | N
     for index, record in enumerate(records):
         line_colour = colour(index)
         x, y = _series(record, lambda e: e.train.loss)
-        axes[0].plot(x, y, color=line_colour, marker="o", markersize=2.5, label="train" + (f" (seed {record.seed})" if several else ""))
+        axes[0].plot(x, y, color=line_colour, marker="o", markersize=2.5, label="train" + (f" (seed {record.run_label})" if several else ""))
         x, y = _series(record, lambda e: e.val.get("loss"))
         if y:
             axes[0].plot(x, y, color=line_colour, linestyle="--", marker="s", markersize=2.5,
-                         label="validation" + (f" (seed {record.seed})" if several else ""))
+                         label="validation" + (f" (seed {record.run_label})" if several else ""))
         for axis, metric in zip(axes[1:], metrics):
             x, y = _series(record, lambda e, m=metric: e.val.get(m))
             axis.plot(x, y, color=line_colour, marker="o", markersize=2.5, label=_seed_label(record, several))
@@ -82,6 +82,9 @@ def learning_curves(group: Sequence[RunRecord], title: str, verdict: Verdict | N
         epoch_axis(axis, epochs)
         if not several:
             _events(axis, records[0], label=axis is axes[0])
+    for record in records if several else ():
+        if record.status in GUARD_STATUSES:
+            mark_epoch(axes[0], record.history[-1].epoch, "guard", f"seed {record.run_label} {record.status}")
     axes[0].legend(loc="best")
     if several and metrics:
         axes[1].legend(loc="best")

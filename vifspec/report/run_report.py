@@ -61,7 +61,8 @@ def render_run_report(records: RunRecord | Sequence[RunRecord], verdict: Verdict
 
 def _dynamics(single: RunRecord | None, figures: Figures) -> str | None:
     """Training dynamics of one run with its learning curves; the curves of every seed for a variant."""
-    curves = figures.image("curves", "Learning curves")
+    curves = figures.image("curves", "Learning curves") or (
+        figures.image("variant_curves", f"Learning curves of every run of this variant (this one: seed {single.run_label})") if single else None)
     if single is None:
         return section("Learning Curves", curves)
     return with_image(dynamics_section(single), curves)

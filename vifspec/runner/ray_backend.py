@@ -109,8 +109,8 @@ def _task(unit: Unit, job: Job, context: dict[str, Any]) -> list[Outcome]:
         outcomes = execute(unit, replace(job, out=tmp))
         for outcome in outcomes:
             folder = outcome.plan.run_dir(tmp)
-            if outcome.record is not None:
-                run_figures([outcome.record], None, folder)
+            if outcome.record is not None:  # a variant with several runs: their curves are drawn together, on the driver
+                run_figures([outcome.record], None, folder, curves=outcome.plan.seeds_in_variant == 1 and outcome.plan.fold is None)
             outcome.files = {f.name: f.read_bytes() for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")}
     return outcomes
 

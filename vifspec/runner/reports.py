@@ -82,22 +82,32 @@ def write_record_reports(records: Sequence[RunRecord], paths: Sequence[Path], as
                          stale_only: bool = False) -> list[Path]:
     """``report.md`` and figures beside each record (its seed's verdict) and, for a variant with several
     seeds, in the variant's folder (the verdict over its seeds); return the reports written.
-    ``stale_only``: leave a variant's reports alone when every one of them is newer than its records."""
+    ``stale_only``: leave a variant's reports alone when every one of them is newer than its records.
+
+    The learning curves of a variant with several seeds are drawn once, in the variant's folder (a
+    line per seed, each seed's best epoch starred); each seed's report shows that figure rather than
+    a copy of its own line. Loss shares and tracked parameters stay drawn per seed.
+    """
     where = {id(r): p for r, p in zip(records, paths)}
     written = []
     for group in group_records(current_records(records)):
         if stale_only and not force and _fresh(group, where):
             continue
-        for record in group if not is_experiment_group(group) or group[0].arm else ():
-            path = where[id(record)]
-            figures = _figures(path.parent, lambda r=record, p=path: run_figures([r], None, p.parent, _newest([p], force)))
-            written.append(_write(path.parent / REPORT_FILE, render_run_report([record], record.verdict, ascii=ascii, figures=figures)))
+        variant_curves = None
         if len(group) > 1 and not is_experiment_group(group):
             folder = _common_parent([where[id(r)].parent for r in group])
             verdict = judge_records(group)
             newest = _newest([where[id(r)] for r in group], force)
             figures = _figures(folder, lambda: run_figures(group, verdict, folder, newest))
             written.append(_write(folder / REPORT_FILE, render_run_report(group, verdict, ascii=ascii, figures=figures)))
+            variant_curves = folder / figures.files["curves"] if "curves" in figures.files else None
+        for record in group if not is_experiment_group(group) or group[0].arm else ():
+            path = where[id(record)]
+            own_curves = len(group) == 1 or is_experiment_group(group)
+            figures = _figures(path.parent, lambda r=record, p=path: run_figures([r], None, p.parent, _newest([p], force), own_curves))
+            if variant_curves is not None:
+                figures = Figures({**figures.files, "variant_curves": os.path.relpath(variant_curves, path.parent)}, figures.missing)
+            written.append(_write(path.parent / REPORT_FILE, render_run_report([record], record.verdict, ascii=ascii, figures=figures)))
     return written
 
 
