@@ -17,8 +17,8 @@ resamples (the verdict's interval), which a run of N seeds does not need.
 
 On a CPU the ratio cannot fall below the ratio of the arithmetic itself: N seeds do N times the
 floating-point work, so only a model whose one-seed step is dominated by per-operation overhead
-(small layers, small batches) comes close to 1. ``--set`` can show that: a larger model or batch
-moves the ratio towards N.
+(small layers, small batches) comes close to 1. ``--only`` (a larger sweep point) or ``--set`` (a
+key no variant sets) can show that: a larger model or batch moves the ratio towards N.
 
     .venv/bin/python benchmarks/seeds_together.py [--seeds 8] [--epochs 10] [--rounds 3] [--threads 1]
         [--spec specs/vif_critic.toml] [--only VARIANT] [--set KEY=VALUE ...] [--device cpu]
