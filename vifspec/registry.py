@@ -63,7 +63,9 @@ class Component:
     ``per_example`` -- a function of independent examples along the first dimension of its inputs,
     so resampling the examples gives its sampling distribution (a metric that is the mean of
     per-example values scored against the whole split, such as R@k, carries the function returning
-    them as ``per_example_values``: resampling draws those, keeping the candidate pool whole);
+    them as ``per_example_values``: resampling draws those, keeping the candidate pool whole; one
+    that is another statistic of a few numbers per example carries ``per_example_features =
+    (features, statistic)``: resampling draws rows of the features);
     ``alert`` -- a report warning.
     """
 

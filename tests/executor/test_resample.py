@@ -122,6 +122,31 @@ def test_cosine_metrics_draw_whole_examples_of_their_per_sample_cosines():
     assert result.interval.value == pytest.approx(cos.mean())
 
 
+def _bins_delta_numpy(forward: np.ndarray, copy: np.ndarray, n_bins: int) -> float:
+    order = np.argsort(1 - copy, kind="stable")
+    bins = np.empty(len(order), dtype=int)
+    bins[order] = np.arange(len(order)) * n_bins // len(order)
+    return min((forward - copy)[bins == b].mean() for b in range(n_bins) if (bins == b).any())
+
+
+def test_the_bins_delta_draws_whole_examples_of_their_cosines():
+    """Its per-sample cosines are computed once and each draw bins them again: the values of binning
+    each drawn set of examples (3 steps each) from scratch, in numpy."""
+    g = torch.Generator().manual_seed(6)
+    preds, target, last = (torch.randn(80, 3, 16, generator=g) for _ in range(3))
+    result = resample_metric(metrics.bins_delta, {"preds": preds, "target": target, "last": last}, {"n_bins": 4},
+                             resamples=200, seed=2)
+
+    def cos(a, b):
+        a, b = a.numpy().astype(np.float64), b.numpy().astype(np.float64)
+        return (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
+
+    forward, copy = cos(preds, target), cos(last, target)  # [80, 3]
+    reference = [_bins_delta_numpy(forward[i].reshape(-1), copy[i].reshape(-1), 4) for i in index_matrix(80, 200, 2)]
+    check_against(result, np.array(reference))
+    assert result.vectorised
+
+
 @pytest.mark.parametrize("metric, names", [(accuracy, ("preds", "labels")), (qwk, ("preds", "labels"))])
 def test_vmap_loop_and_chunk_size_give_the_same_values(metric, names):
     d = data(n=100)

@@ -8,7 +8,10 @@ same draw. A metric that is the mean of per-example values (the mean cosine, the
 each query's hit scored against *all* candidates of the split) carries ``per_example_values``: its
 values are computed once and each draw is a mean of them, which is cheaper (N numbers gathered, not
 N vectors) and, for R@k, keeps the candidate pool whole; a pool drawn with the queries would hold
-~63% distinct candidates and shift the interval.
+~63% distinct candidates and shift the interval. A metric that is another statistic of a few
+numbers per example (the bins delta: each sample's forward and copy-last cosines) carries
+``per_example_features = (features, statistic)``: the features are computed once and each draw
+scores the statistic on its rows.
 
 How the B evaluations run: the metric is called inside ``vifspec.metrics._common.tensor_results``,
 where the built-in metrics return their 0-d result tensor instead of calling ``.item()``. On an
@@ -92,6 +95,13 @@ def resample_metric(metric: Callable[..., Any], inputs: Mapping[str, Any], param
     values_of = getattr(metric, "per_example_values", None)
     if values_of is not None:
         return _resample_values(metric, values_of, tensors, params, resamples, seed, confidence)
+    staged = getattr(metric, "per_example_features", None)
+    if staged is not None:  # (features of each example, the statistic of them): draw the features
+        features_of, statistic = staged
+        with torch.no_grad():
+            features = as_tensor(features_of(**tensors, **params))
+        return resample_metric(statistic, {"features": features}, params, resamples=resamples, seed=seed,
+                               confidence=confidence, chunk=chunk, vectorise=vectorise)
     width = sum(t[0].numel() for t in tensors.values())
     chunk = chunk or min(MAX_CHUNK, max(1, CHUNK_ELEMENTS // (width * n)))
     device = next(iter(tensors.values())).device

@@ -86,14 +86,30 @@ def bins_delta(preds: Any, target: Any, last: Any, n_bins: int = 4) -> float:
     the most forward-distinct samples. Empty bins (fewer samples than bins) are skipped.
     Reference: the "Bins Delta" gate of seed 002. Higher is better.
     """
+    return to_float(_worst_bin(bin_features(preds, target, last), n_bins))
+
+
+def bin_features(preds: Any, target: Any, last: Any, n_bins: int = 4) -> torch.Tensor:
+    """Each sample's ``(cos(p_i, t_i), cos(last_i, t_i))`` [..., 2] (the inputs' leading shape): all
+    :func:`bins_delta` reads of them."""
     device = common_device(preds, target, last)
-    forward = _cosines(preds, target, device)
-    copy = _cosines(last, target, device)
+    lead = as_vectors(preds, device).shape[:-1]
+    return torch.stack([_cosines(preds, target, device), _cosines(last, target, device)], dim=1).reshape(*lead, 2)
+
+
+def _worst_bin(features: torch.Tensor, n_bins: int = 4) -> torch.Tensor:
+    """:func:`bins_delta` of per-sample ``(forward, copy)`` cosines (fixed shapes, so ``vmap`` batches it)."""
+    features = features.reshape(-1, 2)
+    forward, copy = features[:, 0], features[:, 1]
     if forward.numel() == 0:
-        return float("nan")
+        return torch.full((), float("nan"), dtype=features.dtype, device=features.device)
     order = torch.argsort(1 - copy, stable=True)
     bin_of_rank = torch.arange(order.numel(), device=order.device) * n_bins // order.numel()
-    bins = torch.empty_like(order).scatter_(0, order, bin_of_rank)
-    sums = torch.zeros(n_bins, dtype=forward.dtype, device=forward.device).index_add_(0, bins, forward - copy)
-    counts = torch.bincount(bins, minlength=n_bins)
-    return to_float((sums / counts)[counts > 0].min())
+    bins = torch.empty_like(order).scatter(0, order, bin_of_rank)
+    zeros = torch.zeros(n_bins, dtype=forward.dtype, device=forward.device)
+    sums, counts = zeros.scatter_add(0, bins, forward - copy), zeros.scatter_add(0, bins, torch.ones_like(forward))
+    return torch.where(counts > 0, sums / counts, torch.inf).min()
+
+
+# A statistic of a few numbers per sample: test resampling draws those numbers, not the vectors.
+bins_delta.per_example_features = (bin_features, _worst_bin)  # type: ignore[attr-defined]
