@@ -135,6 +135,9 @@ def test_ctrl_c_marks_the_record_interrupted_keeps_finished_epochs_and_a_rerun_r
     record = read_record(record_path)
     assert record.status == "interrupted" and len(record.history) >= 1  # every finished epoch kept
     assert record.stop_reason.startswith("interrupted during epoch")
+    report = record_path.parent / "report.md"  # the reports are written as the interrupted run left its records
+    assert "interrupted" in report.read_text(encoding="utf-8") and report.stat().st_mtime >= record_path.stat().st_mtime
+    assert (tmp_path / "runs" / record.experiment.id / "REPORT.md").exists()
     ControlC.calls = -10**6  # no more Ctrl-C: the rerun trains the interrupted plan again
     again = runner.invoke(main, ["run", str(path), "--out", str(tmp_path / "runs")])
     assert again.exit_code in (0, 1, 4), again.output

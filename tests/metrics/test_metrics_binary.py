@@ -81,3 +81,12 @@ def test_score_spread_is_p95_minus_p5() -> None:
     for probs in (collapsed, spread):
         assert score_spread(probs) == pytest.approx(np.percentile(probs, 95) - np.percentile(probs, 5))
     assert score_spread(collapsed) < 0.05 < score_spread(spread)
+
+
+def test_a_nan_score_makes_rank_statistics_nan_as_scipy_does() -> None:
+    x = np.array([0.2, np.nan, 0.9, 0.4])
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    assert math.isnan(spearmanr(x, y).statistic) and math.isnan(spearman(x, y))
+    assert math.isnan(auroc(x, y))  # scikit-learn refuses NaN scores outright
+    with pytest.raises(ValueError):
+        roc_auc_score(y, x)

@@ -23,7 +23,7 @@ def auroc(scores: Any, target: Any) -> float:
 
     ``AUC = (sum_{i positive} rank_i - n_pos (n_pos + 1) / 2) / (n_pos n_neg)`` with tied scores
     sharing their average rank. ``scores`` may be probabilities or logits: only their order
-    matters. NaN when ``target`` holds one class only. Registered as ``auc``.
+    matters. NaN when ``target`` holds one class only or a score is NaN. Registered as ``auc``.
     Reference: Hanley & McNeil 1982; scikit-learn ``roc_auc_score``. Higher is better.
     """
     s, positive = _scores_and_positives(scores, target)

@@ -68,7 +68,7 @@ def error_uncertainty(uncertainty: Any, preds: Any, target: Any) -> float:
     ``u`` the standard deviation and ``preds`` the mean of Monte Carlo dropout passes (Gal &
     Ghahramani 2016). 1 = uncertainty ranks errors perfectly, 0 = uninformative, < 0 = most
     certain where most wrong (seed 000: -0.218 for a weighted-MSE critic, 0.63-0.85 for ordinal
-    ones). NaN when the uncertainty or the error is constant. Reference: the
+    ones). NaN when the uncertainty or the error is constant or holds a NaN. Reference: the
     ``error_uncertainty_correlation`` of the Twinkl VIF critic evaluation (seed 000);
     ``scipy.stats.spearmanr``. Higher is better.
     """

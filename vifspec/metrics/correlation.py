@@ -19,7 +19,7 @@ def pearson(preds: Any, target: Any) -> float:
 def spearman(preds: Any, target: Any) -> float:
     """Spearman rank correlation: the Pearson correlation of the ranks of ``preds`` and ``target``.
 
-    Tied values share the average of their ranks. NaN when either side is constant.
+    Tied values share the average of their ranks. NaN when either side is constant or holds a NaN.
     Reference: Spearman 1904; ``scipy.stats.spearmanr``. Higher is better.
     """
     p, t = as_pair(preds, target, as_float)

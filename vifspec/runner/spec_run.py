@@ -156,8 +156,10 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
     backend = open_backend(options.workers, options.ray_address, pending, options.retries) if pending else InProcess()
     try:
         watch.experiment_started(spec.experiment.model_dump(), source.path)
-        Sweep(backend, job, options.resume, say, on_record, on_unit).run(plan_units(pending, together.variants))
-        on_unit(final=True)
+        try:
+            Sweep(backend, job, options.resume, say, on_record, on_unit).run(plan_units(pending, together.variants))
+        finally:  # Ctrl-C too: the reports as the records stand
+            on_unit(final=True)
         _report_to_watchers(summary, plans, spec, options, watch)
     finally:
         watch.close()
