@@ -4,7 +4,7 @@ By default the workload is the first variant of specs/vif_critic.toml (the ordin
 with LayerNorm, GELU and dropout, the CORAL loss, 1300 rows); ``--spec``, ``--only`` and ``--set``
 choose another. Every run has a fixed epoch count (early stopping never fires) and no checkpoint.
 After a warm-up run (not counted: the first optimizer of a process imports torch._dynamo, about
-a second), each round trains N seeds together (``run_together``) and then 1 seed alone (``run_plan``), in one
+a second), each round trains N seeds with ``run_together`` (one by one where ``together_support`` says so) and then 1 seed alone (``run_plan``), in one
 process, so machine load hits both alike; the script prints the median wall seconds of each
 (prepare, training, per-epoch validation and records, final evaluation) and of their epochs alone
 (the records' epoch seconds), and the ratios together / alone (goal: <= 2.0 on CPU).
@@ -78,8 +78,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     plan = bench_plan(args)
     plans = [dataclasses.replace(plan, seed=s, seeds_in_variant=args.seeds) for s in range(args.seeds)]
-    print(f"{Path(args.spec).name} {plan.variant} ({' '.join(args.set) or 'as written'}), "
-          f"seeds: {together_support(prepare(plans[0], default_registry(), args.device))}")
+    support = together_support(prepare(plans[0], default_registry(), args.device))
+    print(f"{Path(args.spec).name} {plan.variant} ({' '.join(args.set) or 'as written'}), seeds: {support}")
+    epochs_of = max if support.together else sum  # seeds together share their epochs' wall time; one by one they add up
     out = Path(tempfile.mkdtemp())
     run_plan(plans[0], out=out / "warm-up", device=args.device, progress=False)  # not counted: the first optimizer imports torch._dynamo
     timings: dict[str, list[float]] = {"together": [], "alone": [], "together epochs": [], "alone epochs": []}
@@ -87,12 +88,13 @@ def main() -> None:
         started = time.perf_counter()
         records = run_together(plans, out=str(out / f"t{round_}"), device=args.device, progress=False)
         timings["together"].append(time.perf_counter() - started)
-        timings["together epochs"].append(max(sum(e.seconds for e in r.history) for r in records))
+        timings["together epochs"].append(epochs_of(sum(e.seconds for e in r.history) for r in records))
         started = time.perf_counter()
         record = run_plan(plans[0], out=out / f"a{round_}", device=args.device, progress=False)
         timings["alone"].append(time.perf_counter() - started)
         timings["alone epochs"].append(sum(e.seconds for e in record.history))
-        assert all(r.status == "completed" for r in [*records, record]), [r.status for r in [*records, record]]
+        trained = [len(r.history) for r in [*records, record]]  # every epoch (a guard may flag a run, not stop it)
+        assert trained == [args.epochs] * len(trained), [(r.status, r.stop_reason) for r in [*records, record]]
     median = {name: statistics.median(values) for name, values in timings.items()}
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"device {args.device}, {args.threads} torch thread(s), {args.epochs} epochs, load average {load}")

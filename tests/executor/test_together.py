@@ -111,6 +111,19 @@ def test_a_plateau_schedule_keeps_seeds_apart(write_spec):
     assert not support.together and "plateau" in support.reason
 
 
+def test_a_large_step_on_a_cpu_trains_its_seeds_one_by_one(write_spec, monkeypatch):
+    """The critic here has 1,268 trainable parameters (input 32 + 4 = 36: Linear(36, 16) 592, Linear(16, 16)
+    272, two LayerNorm(16) 32 each, the head Linear(16, 10 x 2) 340) and batches of 32 rows: 40,576 a step."""
+    from vifspec.executor import together
+
+    prepared = prepare(vifspec.compile(write_spec(CRITIC))[0], default_registry())
+    monkeypatch.setattr(together, "CPU_STEP_LIMIT", 40_576)
+    assert together_support(prepared).together
+    monkeypatch.setattr(together, "CPU_STEP_LIMIT", 40_575)
+    support = together_support(prepared)
+    assert not support.together and "1,268 parameters x 32 rows" in support.reason
+
+
 def test_plan_says_how_each_variants_seeds_train(write_spec):
     critic = write_spec(CRITIC, "critic.toml")
     kt = write_spec(TINY_KT, "kt.toml")

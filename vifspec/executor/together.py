@@ -104,6 +104,14 @@ def run_together(
     return [run.record for run in runs]
 
 
+CPU_STEP_LIMIT = 10_000_000
+"""Trainable parameters x batch rows above which a CPU trains a variant's seeds one at a time.
+``benchmarks/seeds_together.py`` on a 2-core AMD EPYC, 8 seeds' epochs against one seed's (8 would
+be one after another): 2.5x at 0.09 M (an MLP of 1,364 parameters, batch 64), 3.6x at 1.5 M (the
+critic, 22,804 x 64), 5.7x at 5.1 M, 7.2x at 9.0 M, 9.7x at 23.7 M (370,196 x 64) and 10.1x at
+108 M (the tracker, 211,329 x 512)."""
+
+
 @dataclass(frozen=True)
 class Support:
     """How the seeds of a variant train: ``together`` (the loss mix inside the vectorised step, or
@@ -122,8 +130,10 @@ class Support:
 def together_support(prepared: Prepared) -> Support:
     """Whether the seeds of ``prepared``'s variant can train as one vectorised model, and why not.
 
-    Tried, not declared: a vectorised training step of two copies of the model on a few training
-    rows (``vmap`` with ``randomness="error"``, so any random draw other than ``nn.Dropout``'s is
+    On a CPU, a step larger than :data:`CPU_STEP_LIMIT` (trainable parameters x batch rows) trains
+    one seed at a time: there N seeds' arithmetic costs N times one seed's, and batching it costs
+    more than it saves. Otherwise tried, not declared: a vectorised training step of two copies of
+    the model on a few training rows (``vmap`` with ``randomness="error"``, so any random draw other than ``nn.Dropout``'s is
     refused), its backward pass, and its loss compared with the model's own on the same rows. A loss
     mix that cannot run under ``vmap`` (a term that checks its data in Python) is computed per seed
     on the vectorised model's outputs.
@@ -131,8 +141,13 @@ def together_support(prepared: Prepared) -> Support:
     cfg = prepared.plan.spec.train
     if cfg.schedule is not None and cfg.schedule.name == "plateau":
         return Support(False, reason="a plateau schedule follows each seed's own validation metric")
-    if not any(p.requires_grad for p in prepared.model.parameters()):
+    trainable = sum(p.numel() for p in prepared.model.parameters() if p.requires_grad)
+    if not trainable:
         return Support(False, reason="the model has no trainable parameters")
+    step = trainable * min(cfg.batch_size, num_rows(prepared.train))
+    if prepared.device.type == "cpu" and step > CPU_STEP_LIMIT:
+        return Support(False, reason=f"faster on a CPU: {trainable:,} parameters x {step // trainable} rows a step "
+                                     f"(together up to {CPU_STEP_LIMIT:,})")
     rows = min(PROBE_ROWS, num_rows(prepared.train))
     batch = {k: v[:rows] for k, v in prepared.train.items()}
     calls = dropout_calls(prepared.model, batch)

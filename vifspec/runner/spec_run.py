@@ -158,8 +158,10 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
         watch.experiment_started(spec.experiment.model_dump(), source.path)
         try:
             Sweep(backend, job, options.resume, say, on_record, on_unit).run(plan_units(pending, together.variants))
-        finally:  # Ctrl-C too: the reports as the records stand
+        except KeyboardInterrupt:  # the reports as the records stand, then exit 130
             on_unit(final=True)
+            raise
+        on_unit(final=True)
         _report_to_watchers(summary, plans, spec, options, watch)
     finally:
         watch.close()
