@@ -52,6 +52,23 @@ def test_same_spec_and_seed_give_identical_metrics_on_cpu(tiny_kt, tmp_path):
     assert [h.train for h in first.history] == [h.train for h in second.history]
 
 
+@pytest.mark.parametrize("every, most", [(3600.0, 3), (0.0, 1 + 8 + 1)])
+def test_a_running_record_is_saved_after_the_first_epoch_then_at_most_every_so_often(write_spec, tmp_path, monkeypatch,
+                                                                                      every, most):
+    """Fast epochs do not spend their time rewriting the record: written as training starts, after
+    epoch 1, then when due, and always at the end with every epoch."""
+    from vifspec.executor import run as executor
+
+    saved = []
+    writer = executor.write_record
+    monkeypatch.setattr(executor, "SAVE_EVERY_S", every)
+    monkeypatch.setattr(executor, "write_record", lambda record, run_dir: saved.append(len(record.history)) or writer(record, run_dir))
+    path = write_spec(TINY_KT.replace("epochs = 3", "epochs = 8").replace("patience = 2", "patience = 9"))
+    record, plan = run_one(path, tmp_path)
+    assert saved[:2] == [0, 1] and saved[-1] == 8 == len(record.history) and len(saved) == most
+    assert len(read_record(plan.run_dir(tmp_path)).history) == 8
+
+
 def test_best_epoch_weights_are_restored_and_checkpoint_loads_weights_only(tiny_kt, tmp_path):
     record, plan = run_one(tiny_kt, tmp_path / "runs")
     best = record.epochs.best

@@ -2,8 +2,9 @@
 
 The loop is written to be read top to bottom (:func:`_train`). In-memory data lives on the device
 and is batched by index; per-step values stay on the device and are read once per epoch. The
-record is written when training starts and after every epoch (atomically), so a crash, a Ctrl-C
-or a kill keeps every finished epoch: a crash marks it ``crashed`` (exit 3), Ctrl-C ``interrupted``.
+record is written when training starts and after epochs, at most once a second (atomically), so a
+crash or a Ctrl-C keeps every finished epoch (a crash marks it ``crashed``, exit 3; Ctrl-C
+``interrupted``) and a kill those up to its last second.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def run_plan(
     progress: bool | None | Watcher = None,
     registry: Registry | None = None,
 ) -> RunRecord:
-    """Prepare and train ``plan``; write its record (atomically, after every epoch) and return it.
+    """Prepare and train ``plan``; write its record (atomically, as it trains and at the end) and return it.
 
     ``progress``: a :class:`~vifspec.progress.Watcher` (a display, a tracker), ``None`` for the
     default display of stderr (live on a terminal, plain lines elsewhere), ``True`` for plain lines,
@@ -110,9 +111,16 @@ def epoch_means(sums: dict[str, torch.Tensor], steps: int) -> dict[str, Any]:
     return dict(zip(sums, (torch.stack(list(sums.values())) / steps).tolist()))
 
 
+SAVE_EVERY_S = 1.0
+"""While a plan trains, its record is rewritten after an epoch at most this often (epochs of a few
+milliseconds would otherwise spend their time writing it); it is always written as training starts,
+after the first epoch and when the run ends, whatever ends it."""
+
+
 class SeedRun:
-    """One plan's run as its record tells it: written when training starts and after every epoch,
-    judged by its guards and early stopping, evaluated at its best epoch, closed once.
+    """One plan's run as its record tells it: written when training starts and after epochs (at most
+    every :data:`SAVE_EVERY_S`), judged by its guards and early stopping, evaluated at its best
+    epoch, closed once.
 
     The one-seed loop (:func:`_train`) and the seeds-together loop
     (:mod:`vifspec.executor.together`) both report through it, so a record is written the same way
@@ -129,6 +137,7 @@ class SeedRun:
         self.guards = GuardState(plan.spec.guards, plan.facts)
         self.stopped = False
         self.started = time.perf_counter()
+        self.next_save = 0.0  # the first epoch's record is written at once
         write_record(self.record, self.run_dir)
         watch.plan_started(plan, self.run_dir)
 
@@ -158,8 +167,9 @@ class SeedRun:
         if stop is not None:
             self.record.status, self.record.stop_reason = stop
             self.stopped = True
-        else:
+        elif time.monotonic() >= self.next_save:
             write_record(self.record, self.run_dir)
+            self.next_save = time.monotonic() + SAVE_EVERY_S
         return val
 
     def end_training(self) -> None:
