@@ -94,17 +94,17 @@ def write_record_reports(records: Sequence[RunRecord], paths: Sequence[Path], as
         if stale_only and not force and _fresh(group, where):
             continue
         variant_curves = None
-        if len(group) > 1 and not is_experiment_group(group):
+        if _variant_report(group):
             folder = _common_parent([where[id(r)].parent for r in group])
             verdict = judge_records(group)
             newest = _newest([where[id(r)] for r in group], force)
             figures = _figures(folder, lambda: run_figures(group, verdict, folder, newest))
             written.append(_write(folder / REPORT_FILE, render_run_report(group, verdict, ascii=ascii, figures=figures)))
             variant_curves = folder / figures.files["curves"] if "curves" in figures.files else None
-        for record in group if not is_experiment_group(group) or group[0].arm else ():
+        for record in group if _seed_reports(group) else ():
             path = where[id(record)]
-            own_curves = len(group) == 1 or is_experiment_group(group)
-            figures = _figures(path.parent, lambda r=record, p=path: run_figures([r], None, p.parent, _newest([p], force), own_curves))
+            own_curves = not _variant_report(group)
+            figures = _figures(path.parent, lambda r=record, p=path, c=own_curves: run_figures([r], None, p.parent, _newest([p], force), c))
             if variant_curves is not None:
                 figures = Figures({**figures.files, "variant_curves": os.path.relpath(variant_curves, path.parent)}, figures.missing)
             written.append(_write(path.parent / REPORT_FILE, render_run_report([record], record.verdict, ascii=ascii, figures=figures)))
@@ -171,14 +171,24 @@ def _figures(folder: Path, draw: Any) -> Figures:
 def _fresh(group: Sequence[RunRecord], where: Mapping[int, Path]) -> bool:
     """Whether the reports of ``group`` (beside each record, and the variant's) are all newer than its records."""
     records = [where[id(r)] for r in group]
-    reports = {p.parent / REPORT_FILE for p in records} if not is_experiment_group(group) or group[0].arm else set()
-    if len(group) > 1 and not is_experiment_group(group):
+    reports = {p.parent / REPORT_FILE for p in records} if _seed_reports(group) else set()
+    if _variant_report(group):
         reports.add(_common_parent([p.parent for p in records]) / REPORT_FILE)
     try:
         newest = max(p.stat().st_mtime_ns for p in records)
         return all(report.stat().st_mtime_ns > newest for report in reports)
     except OSError:
         return False
+
+
+def _seed_reports(group: Sequence[RunRecord]) -> bool:
+    """Whether each record of ``group`` gets a report of its own (a variant's seeds, an arm's; not a cross-variant group)."""
+    return not is_experiment_group(group) or bool(group[0].arm)
+
+
+def _variant_report(group: Sequence[RunRecord]) -> bool:
+    """Whether ``group`` gets a report over its runs in the variant's folder (a variant with several runs)."""
+    return len(group) > 1 and not is_experiment_group(group)
 
 
 def _newest(paths: Sequence[Path], force: bool) -> float | None:
