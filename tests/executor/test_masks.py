@@ -45,7 +45,7 @@ def test_per_call_masks_are_what_each_seeds_dropout_draws() -> None:
     _assert_each_seed_alone([draw_masks(CALLS, generators, n, CPU) for n in ROWS])
 
 
-@pytest.mark.parametrize("run_elements", [1, 60, 1 << 20])  # one step per run, a few, all in one
+@pytest.mark.parametrize("run_elements", [1, 600, 1 << 20])  # one step per run, two runs of two steps, all in one
 def test_the_stream_of_masks_is_what_each_seeds_dropout_draws(monkeypatch, run_elements: int) -> None:
     monkeypatch.setattr(masks, "RUN_ELEMENTS", run_elements)
     _assert_each_seed_alone(list(mask_stream(CALLS, _generators(), ROWS, CPU)))

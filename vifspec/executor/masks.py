@@ -34,8 +34,8 @@ DropoutCall = tuple[str, tuple[int, ...], torch.dtype, float]
 Masks = dict[str, torch.Tensor]
 """Each dropout call's masks [S, rows, ...] by the name of its :class:`GivenMask` buffer."""
 
-RUN_ELEMENTS = 1 << 20
-"""At most this many mask elements per seed are drawn in one run (8 MiB of doubles), at least one step."""
+RUN_ELEMENTS = 1 << 22
+"""At most this many mask elements, all seeds together, are drawn in one run (32 MiB of doubles), at least one step."""
 
 
 def dropout_calls(model: nn.Module, batch: Fields) -> list[DropoutCall] | str:
@@ -95,13 +95,14 @@ def mask_stream(calls: Sequence[DropoutCall], generators: Sequence[torch.Generat
     if device.type != "cpu" or not random or not uniform_draws_match_dropout():
         yield from (draw_masks(calls, generators, n, device) for n in rows)
         return
-    for run in _runs(random, rows):
+    for run in _runs(random, rows, len(generators)):
         yield from _draw_run(random, generators, run)
 
 
-def _runs(calls: Sequence[DropoutCall], rows: Sequence[int]) -> list[list[int]]:
-    """``rows`` cut into runs of consecutive steps of at most :data:`RUN_ELEMENTS` mask elements (one step at least)."""
-    per_row = sum(prod(shape) for _, shape, _, _ in calls)
+def _runs(calls: Sequence[DropoutCall], rows: Sequence[int], seeds: int) -> list[list[int]]:
+    """``rows`` cut into runs of consecutive steps of at most :data:`RUN_ELEMENTS` mask elements over
+    all ``seeds`` (one step at least)."""
+    per_row = seeds * sum(prod(shape) for _, shape, _, _ in calls)
     runs: list[list[int]] = [[]]
     for n in rows:
         if runs[-1] and (sum(runs[-1]) + n) * per_row > RUN_ELEMENTS:
