@@ -107,9 +107,10 @@ def run_together(
 CPU_STEP_LIMIT = 10_000_000
 """Trainable parameters x batch rows above which a CPU trains a variant's seeds one at a time.
 ``benchmarks/seeds_together.py`` on a 2-core AMD EPYC, 8 seeds' epochs against one seed's (8 would
-be one after another): 2.5x at 0.09 M (an MLP of 1,364 parameters, batch 64), 3.6x at 1.5 M (the
-critic, 22,804 x 64), 5.7x at 5.1 M, 7.2x at 9.0 M, 9.7x at 23.7 M (370,196 x 64) and 10.1x at
-108 M (the tracker, 211,329 x 512)."""
+be one after another), for the ordinal critic at batch 64: 2.5x at 0.09 M (hidden 16 on 42-d
+inputs, 1,364 parameters), 3.6x at 1.5 M (hidden 64 on 266-d, 22,804), 5.7x at 5.1 M (80,276),
+7.2x at 9.0 M (140,308), 9.7x at 23.7 M (370,196); and 10.1x at 108 M for the tracker (211,329
+parameters x 512 rows)."""
 
 
 @dataclass(frozen=True)
