@@ -189,14 +189,15 @@ def _train_together(vec: Vectorised, runs: list[SeedRun]) -> None:
     optimizer = build_optimizer(vec.holder, cfg.optimizer)
     schedule = LrSchedule.for_train(optimizer, cfg, train, first.plan.facts)
     shuffles = [torch.Generator().manual_seed(run.prepared.plan.seed) for run in runs]
+    n, size = num_rows(train), cfg.batch_size
+    rows = [min(size, n - start) for start in range(0, n, size)]  # each step's batch, as the one-seed loop cuts them
 
     for epoch in range(1, cfg.epochs + 1):
         started = time.perf_counter()
         weights = first.loss_mix.weights(epoch)
         sums: dict[str, torch.Tensor] = {}
         steps, lr = 0, schedule.lr
-        rows = [min(cfg.batch_size, num_rows(train) - start) for start in range(0, num_rows(train), cfg.batch_size)]
-        for batch, masks in zip(_stacked_batches(train, cfg.batch_size, shuffles), vec.mask_stream(rows)):
+        for batch, masks in zip(_stacked_batches(train, rows, shuffles), vec.mask_stream(rows)):
             with autocast(first.device, cfg.autocast):
                 total, raw = vec.step(batch, masks, weights)
             optimizer.zero_grad(set_to_none=True)
@@ -220,14 +221,15 @@ def _train_together(vec: Vectorised, runs: list[SeedRun]) -> None:
         run.end_training()
 
 
-def _stacked_batches(fields: Fields, batch_size: int, generators: Sequence[torch.Generator]):
-    """Each seed's shuffled batch, stacked: fields [S, B, ...]; the same order as ``batches`` gives each seed alone."""
-    n = num_rows(fields)
+def _stacked_batches(fields: Fields, rows: Sequence[int], generators: Sequence[torch.Generator]):
+    """Each seed's shuffled batch of ``rows[i]`` rows, stacked: fields [S, B, ...]; the same order as
+    ``batches`` gives each seed alone."""
     device = next(iter(fields.values())).device
-    orders = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(device)
-    for start in range(0, n, batch_size):
-        index = orders[:, start : start + batch_size]
-        yield {k: v[index] for k, v in fields.items()}
+    orders = torch.stack([torch.randperm(num_rows(fields), generator=g) for g in generators]).to(device)
+    start = 0
+    for n in rows:
+        yield {k: v[orders[:, start : start + n]] for k, v in fields.items()}
+        start += n
 
 
 def _clip_per_seed(params: list[torch.Tensor], clip: GradClip | None) -> None:
