@@ -52,7 +52,7 @@ def dropout_calls(model: nn.Module, batch: Fields) -> list[DropoutCall] | str:
     before = {k: v.clone() for k, v in model.named_buffers()}
     rows = num_rows(batch)
     try:
-        with torch.no_grad(), forked_rng(next(iter(batch.values())).device):
+        with torch.no_grad(), _forked_rng(next(iter(batch.values())).device):
             model(batch)
     finally:
         for hook in hooks:
@@ -143,5 +143,5 @@ def _key(name: str) -> str:
     return f"model.{name}.mask"
 
 
-def forked_rng(device: torch.device) -> Any:
+def _forked_rng(device: torch.device) -> Any:
     return torch.random.fork_rng(devices=[device] if device.type == "cuda" else [])

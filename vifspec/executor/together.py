@@ -39,9 +39,9 @@ from vifspec.errors import TrainingCrash
 from vifspec.executor.optim import LrSchedule, autocast, build_optimizer
 from vifspec.executor.run import SeedRun, accumulate, epoch_means, run_plan, watcher
 from vifspec.executor.masks import DropoutCall, dropout_calls
-from vifspec.executor.vectorised import Vectorised
+from vifspec.executor.vectorised import Vectorised, probe_rows
 from vifspec.prepare.data import Fields, num_rows
-from vifspec.prepare.prepare import PROBE_ROWS, Prepared, prepare
+from vifspec.prepare.prepare import Prepared, prepare
 from vifspec.progress import Watcher
 from vifspec.records.record import BaselineRef, RunRecord
 from vifspec.records.store import read_record
@@ -149,8 +149,7 @@ def together_support(prepared: Prepared) -> Support:
     if prepared.device.type == "cpu" and step > CPU_STEP_LIMIT:
         return Support(False, reason=f"faster on a CPU: {trainable:,} parameters x {step // trainable} rows a step "
                                      f"(together up to {CPU_STEP_LIMIT:,})")
-    rows = min(PROBE_ROWS, num_rows(prepared.train))
-    batch = {k: v[:rows] for k, v in prepared.train.items()}
+    batch = probe_rows(prepared.train)
     calls = dropout_calls(prepared.model, batch)
     if isinstance(calls, str):
         return Support(False, reason=calls)
