@@ -1,8 +1,9 @@
 """Sweep throughput on Ray: a real sweep run with 1 worker and with N workers, side by side.
 
 The sweep is specs/vif_critic.toml (20 variants: 5 losses x 2 hidden sizes x 2 encoders) with a
-fixed epoch count and no early stopping. One local Ray cluster with N CPUs serves both runs, so its
-start-up is not counted; each run is a whole ``vifspec run`` (preflight of every variant, training,
+fixed epoch count and no early stopping, on the CPU; with ``--gpus G`` each task trains on CUDA and
+reserves G of the machine's GPU (``[train] resources = { cpus = 1, gpus = G }``), so 1/G tasks
+share one GPU. One local Ray cluster with N CPUs serves both runs, so its start-up is not counted; each run is a whole ``vifspec run`` (preflight of every variant, training,
 records shipped back and written, reports), timed from start to end, into its own output folder.
 A warm-up run (not counted) first lets every worker import torch; then rounds alternate
 (1 worker, N workers, 1 worker, ...) so machine load hits both alike. The script
@@ -11,7 +12,7 @@ prints plans per second for each and the scaling efficiency (throughput with N /
 Ray runs its workers at niceness 15, so any other busy process (even one under `nice -n 10`)
 takes their CPU first.
 
-    .venv/bin/python benchmarks/sweep_throughput.py [--workers 2] [--epochs 5] [--variants 8] [--rounds 1]
+    .venv/bin/python benchmarks/sweep_throughput.py [--workers 2] [--epochs 5] [--variants 8] [--rounds 1] [--gpus G]
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ from vifspec.registry import default_registry
 SPEC = Path(__file__).resolve().parents[1] / "specs" / "vif_critic.toml"
 
 
-def bench_spec(epochs: int) -> Path:
-    """specs/vif_critic.toml with a fixed epoch count, no early stopping, on the CPU."""
-    text = SPEC.read_text().replace("epochs = 30", f"epochs = {epochs}").replace('device = "auto"', 'device = "cpu"')
+def bench_spec(epochs: int, gpus: float) -> Path:
+    """specs/vif_critic.toml with a fixed epoch count and no early stopping, on the CPU (``gpus`` 0) or
+    on CUDA with ``gpus`` of a GPU reserved per task."""
+    device = f'device = "cuda"\nresources = {{ cpus = 1, gpus = {gpus} }}' if gpus else 'device = "cpu"'
+    text = SPEC.read_text().replace("epochs = 30", f"epochs = {epochs}").replace('device = "auto"', device)
     text = re.sub(r"early_stopping = \{[^}]*\}", "checkpoint = true", text)
     path = Path(tempfile.mkdtemp()) / "vif_critic_bench.toml"
     path.write_text(text)
@@ -57,8 +60,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--variants", type=int, default=8, help="How many of the sweep's 20 variants to run.")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--gpus", type=float, default=0.0, help="Train on CUDA, each task reserving this share of a GPU.")
     args = parser.parse_args()
-    spec = bench_spec(args.epochs)
+    spec = bench_spec(args.epochs, args.gpus)
     _, _, variants, _ = compile_run(str(spec), RunOptions(), default_registry())
     only = tuple(v.id for v in variants[: args.variants])
     ray.init(num_cpus=args.workers, include_dashboard=False, logging_level="ERROR")
@@ -73,7 +77,8 @@ def main() -> None:
     finally:
         ray.shutdown()
     one, many = statistics.median(seconds[1]), statistics.median(seconds[args.workers])
-    print(f"{len(only)} plans of {SPEC.name}, {args.epochs} epochs each; load average during the runs "
+    where = f"on CUDA, {args.gpus:g} GPU per task" if args.gpus else "on the CPU"
+    print(f"{len(only)} plans of {SPEC.name}, {args.epochs} epochs each {where}; load average during the runs "
           f"{min(loads):.2f}-{max(loads):.2f} on {os.cpu_count()} CPUs")
     print(f"1 worker:  {one:.1f} s ({len(only) / one:.3f} plans/s)")
     print(f"{args.workers} workers: {many:.1f} s ({len(only) / many:.3f} plans/s)")
