@@ -12,8 +12,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+import vifspec
 from mlp_fixture import MLP_SPEC, sweep_spec
 from vifspec.cli import main
+from vifspec.runner.backends import InProcess
+from vifspec.runner.sweep import Sweep
+from vifspec.runner.units import Job, Outcome, Unit, execute, plan_units
 from vifspec.records import find_records, read_record
 from vifspec.records.claims import CLAIM_FILE
 
@@ -102,3 +106,61 @@ def _readable(path: Path) -> bool:
     except Exception:  # noqa: BLE001 - only whole records count
         return False
     return True
+
+
+class _Recorded(InProcess):
+    """The in-process backend, saying in ``events`` which unit it is handed."""
+
+    def __init__(self, events: list[str]) -> None:
+        super().__init__()
+        self.events = events
+
+    def submit(self, unit: Unit, job: Job) -> None:
+        self.events.append(f"submit {unit.plans[0].variant}")
+        super().submit(unit, job)
+
+
+class _TwoAtOnce(_Recorded):
+    """A concurrent backend with room for two units (each trains when its outcome is asked for)."""
+
+    concurrent = True
+
+    def __init__(self, events: list[str]) -> None:
+        super().__init__(events)
+        self.queued: list[tuple[Unit, Job]] = []
+
+    @property
+    def has_room(self) -> bool:
+        return len(self.queued) < 2
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.queued)
+
+    def submit(self, unit: Unit, job: Job) -> None:
+        self.events.append(f"submit {unit.plans[0].variant}")
+        self.queued.append((unit, job))
+
+    def finished(self) -> list[tuple[Unit, list[Outcome]]]:
+        unit, job = self.queued.pop(0)
+        return [(unit, execute(unit, job))]
+
+
+def _events(backend_class: type[_Recorded], write_spec, tmp_path) -> list[str]:
+    """What a sweep of three one-plan units does, in order: units handed to the backend, records taken."""
+    events: list[str] = []
+    plans = vifspec.compile(write_spec(sweep_spec(epochs=1)))
+    Sweep(backend_class(events), Job(str(tmp_path)), resume=False, say=lambda _: None,
+          on_record=lambda plan, record, crash: events.append(f"record {plan.variant}"), on_unit=lambda: None).run(
+        plan_units(plans, set()))
+    return events
+
+
+def test_a_concurrent_backend_gets_its_next_unit_before_the_finished_ones_are_written(write_spec, tmp_path):
+    assert _events(_TwoAtOnce, write_spec, tmp_path) == [
+        "submit hidden=8", "submit hidden=16", "submit hidden=24", "record hidden=8", "record hidden=16", "record hidden=24"]
+
+
+def test_in_process_each_unit_is_written_before_the_next_is_taken(write_spec, tmp_path):
+    assert _events(_Recorded, write_spec, tmp_path) == [
+        "submit hidden=8", "record hidden=8", "submit hidden=16", "record hidden=16", "submit hidden=24", "record hidden=24"]

@@ -17,6 +17,8 @@ from vifspec.runner.units import Job, Outcome, Unit, execute
 class Backend(Protocol):
     has_room: bool
     busy: bool
+    concurrent: bool
+    """Whether submitted units train while this process does other work (writing records, reports)."""
 
     def submit(self, unit: Unit, job: Job) -> None: ...
 
@@ -27,6 +29,8 @@ class Backend(Protocol):
 
 class InProcess:
     """Trains each submitted unit in this process when its outcome is asked for."""
+
+    concurrent = False
 
     def __init__(self) -> None:
         self.pending: tuple[Unit, Job] | None = None

@@ -43,6 +43,8 @@ def import_ray() -> Any:
 class RayBackend:
     """Units as Ray tasks; at most as many in flight as the cluster can run at once."""
 
+    concurrent = True
+
     def __init__(self, workers: int | None, address: str | None, plans: Sequence[Plan], retries: int) -> None:
         self.ray = import_ray()
         cpus = max((p.spec.train.resources.cpus for p in plans), default=1.0)

@@ -52,14 +52,12 @@ class Sweep:
         queue, waiting = deque(units), []
         try:
             while queue or self.backend.busy or waiting:
-                while queue and self.backend.has_room:
-                    unit = self._claimed(queue.popleft(), waiting)
-                    if unit is not None:
-                        folder = unit.plans[0].run_dir(self.job.out)
-                        self.say(f"run  {unit.describe()} -> {folder.parent if unit.together else folder}")
-                        self.backend.submit(unit, self.job)
+                self._submit(queue, waiting)
                 if self.backend.busy:
-                    for unit, outcomes in self.backend.finished():
+                    done = self.backend.finished()
+                    if self.backend.concurrent:  # the freed workers start their next units while this run writes these
+                        self._submit(queue, waiting)
+                    for unit, outcomes in done:
                         for outcome in outcomes:
                             self._collect(outcome)
                         self.on_unit()
@@ -69,6 +67,15 @@ class Sweep:
         finally:
             self.backend.close()
             self.claims.close()
+
+    def _submit(self, queue: deque[Unit], waiting: list[Waiting]) -> None:
+        """Hand the backend the next units while it has room (each claimed first)."""
+        while queue and self.backend.has_room:
+            unit = self._claimed(queue.popleft(), waiting)
+            if unit is not None:
+                folder = unit.plans[0].run_dir(self.job.out)
+                self.say(f"run  {unit.describe()} -> {folder.parent if unit.together else folder}")
+                self.backend.submit(unit, self.job)
 
     def _claimed(self, unit: Unit, waiting: list[Waiting]) -> Unit | None:
         """The unit's plans this run now holds (None when none): others' go to ``waiting``, finished ones are taken."""
