@@ -135,3 +135,57 @@ def test_plan_says_how_each_variants_seeds_train(write_spec):
     assert "one by one: RuntimeError: Batching rule not implemented for aten::gru" in alone.output
     one = CliRunner().invoke(main, ["plan", str(kt)])
     assert "one seed" in one.output
+
+
+DATA_CODE = '''
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vifspec.data import DataBundle
+
+
+def _bundle(seed, n):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 5))
+    target = (x[:, 0] + rng.logistic(size=n) > 0).astype("float32")
+    Path(__file__).with_name("loads.txt").open("a").write("load\\n")
+    return DataBundle(fields={"x": torch.tensor(x, dtype=torch.float32), "target": torch.tensor(target)}, info={"input_dim": 5})
+
+
+def own_generator(*, seed, n=300):
+    return _bundle(seed, n)
+
+
+def global_draw(*, seed, n=300):
+    torch.rand(1)  # a draw from the global generator: the data could depend on the plan's seed
+    return _bundle(seed, n)
+
+
+def reseeds(*, seed, n=300):
+    torch.manual_seed(seed)  # the data seed: from then on every seed's model would start alike
+    return _bundle(seed, n)
+'''
+
+
+def _shared_load_spec(write_spec, source: str) -> str:
+    module = f"data_{source}"  # one module per case: an imported module stays in sys.modules
+    path = write_spec(MLP_SPEC.replace('source = "tabular_synthetic"', f'source = "{module}:{source}"')
+                      .replace('params = { n = 400, tier = "a20", positive_rate = 0.3 }', "params = { n = 300 }")
+                      .replace("seeds = [0, 1, 2]", "seeds = [0, 1, 2, 3]"))
+    (path.parent / f"{module}.py").write_text(DATA_CODE)
+    return path
+
+
+@pytest.mark.parametrize(("source", "loads"), [("own_generator", 2), ("global_draw", 4), ("reseeds", 4)])
+def test_seeds_together_load_the_data_once_it_is_known_not_to_depend_on_the_seed(write_spec, tmp_path, source, loads):
+    """Two seeds' loads that leave the global generators alone and agree: the others use their data.
+    A load that draws from them, or reseeds them, runs for every seed, so each record stays its own run's."""
+    path = _shared_load_spec(write_spec, source)
+    plans = vifspec.compile(path)
+    loads_file = path.parent / "loads.txt"
+    together = run_together(plans, out=str(tmp_path / "together"), progress=False)
+    assert len(loads_file.read_text().splitlines()) == loads
+    alone = [vifspec.run(plan, out=tmp_path / "alone", progress=False) for plan in plans]
+    _assert_same_runs(together, alone)

@@ -1,7 +1,8 @@
 """Seeds together: the seeds of one variant trained as one vectorised model, one record per seed.
 
 Each seed is prepared as it would be alone (:func:`vifspec.prepare.prepare.prepare`: its own
-initialisation under ``torch.manual_seed(seed)``), then the seeds' parameters are stacked
+initialisation under ``torch.manual_seed(seed)``; its data is the first seed's when the first two
+seeds' loads gave equal data and drew nothing from the global random generators), then the seeds' parameters are stacked
 (``torch.func.stack_module_state``) and one training step runs every seed at once:
 ``vmap(functional_call(model + loss mix))`` over the stacked parameters, each seed's own batch and
 its own dropout masks, then one backward pass and one optimizer step over the stacked tensors
@@ -35,6 +36,7 @@ from typing import Sequence
 import torch
 
 from vifspec.compiler.plan import Plan
+from vifspec.data import DataBundle
 from vifspec.errors import TrainingCrash
 from vifspec.executor.optim import LrSchedule, autocast, build_optimizer
 from vifspec.executor.run import SeedRun, accumulate, epoch_means, run_plan, watcher
@@ -71,10 +73,11 @@ def run_together(
     generators: list[torch.Generator] = []
     support = Support(False)
     for plan in plans:
-        prepared = prepare(plan, registry, device)
+        shared = _shared_data(seeds)
+        prepared = prepare(plan, registry, device, shared)
         generators.append(_generator_at_global_state(prepared.device))
         support = support if seeds else together_support(prepared)
-        if not support.together or seeds and not _same_data(seeds[0], prepared):
+        if not support.together or seeds and shared is None and not _same_data(seeds[0], prepared):
             return _one_by_one(plans, out, device, baselines, progress, registry)
         if seeds:
             prepared.splits = seeds[0].splits  # one copy of the data
@@ -258,6 +261,15 @@ def _one_by_one(plans: Sequence[Plan], out: str, device: str | None, baselines: 
         except TrainingCrash:
             records.append(read_record(plan.run_dir(out)))
     return records
+
+
+def _shared_data(seeds: Sequence[Prepared]) -> tuple[DataBundle, dict[str, Fields]] | None:
+    """The data the next seed can use without loading it: once two seeds (two different global seeds)
+    loaded equal data and neither load drew from, or reseeded, the global generators, every seed
+    would load the same."""
+    if len(seeds) < 2 or any(s.data_drew_random for s in seeds[:2]):
+        return None
+    return seeds[0].bundle, seeds[0].splits
 
 
 def _same_data(first: Prepared, other: Prepared) -> bool:

@@ -11,9 +11,11 @@ really exists, all problems of a plan at once. ``vifspec run``, ``vifspec plan``
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
 import torch
 
 from vifspec.compiler.plan import Plan
@@ -46,20 +48,27 @@ class Prepared:
     loss_mix: LossMix
     metrics: dict[str, list[BoundMetric]] = field(default_factory=dict)
     trivial: dict[str, torch.nn.Module] = field(default_factory=dict)
+    data_drew_random: bool = True
+    """Whether loading and splitting the data drew from (or reseeded) the global random generators;
+    if not, the data is the same whatever the plan's seed (given as ``data`` when preparing another)."""
 
     @property
     def train(self) -> Fields:
         return self.splits["train"]
 
 
-def prepare(plan: Plan, registry: Registry, device: str | None = None) -> Prepared:
+def prepare(plan: Plan, registry: Registry, device: str | None = None,
+            data: tuple[DataBundle, dict[str, Fields]] | None = None) -> Prepared:
     """Build and check everything ``plan`` needs (see the module docstring); raises :class:`SpecError`.
-    Code the spec names by import path is looked up beside the spec and in the working directory too."""
+    Code the spec names by import path is looked up beside the spec and in the working directory too.
+    ``data``: the bundle and device splits of another seed of the same variant whose data load drew
+    nothing from the global random generators (:attr:`Prepared.data_drew_random`), used instead of
+    loading them again."""
     with spec_code_path(plan.spec_path):
-        return _prepare(plan, registry, device)
+        return _prepare(plan, registry, device, data)
 
 
-def _prepare(plan: Plan, registry: Registry, device: str | None) -> Prepared:
+def _prepare(plan: Plan, registry: Registry, device: str | None, data: tuple[DataBundle, dict[str, Fields]] | None) -> Prepared:
     spec = plan.spec
     source = read_source(plan.spec_path)
     problems = PlanProblems(plan, source)
@@ -67,10 +76,16 @@ def _prepare(plan: Plan, registry: Registry, device: str | None) -> Prepared:
     torch.manual_seed(plan.seed)
     if spec.train.threads:
         torch.set_num_threads(spec.train.threads)
-    bundle = _guarded(problems, ("data", "source"), lambda: load_bundle(spec.data, plan.spec_path, registry), "dataset", spec.data.source)
-    problems.raise_if_any()
-    splits = _guarded(problems, ("data",), lambda: to_device(split_data(bundle, spec.data, plan.fold), torch_device), "dataset", spec.data.source)
-    problems.raise_if_any()
+    drew = False
+    if data is None:
+        before = _global_random_state()
+        bundle = _guarded(problems, ("data", "source"), lambda: load_bundle(spec.data, plan.spec_path, registry), "dataset", spec.data.source)
+        problems.raise_if_any()
+        splits = _guarded(problems, ("data",), lambda: to_device(split_data(bundle, spec.data, plan.fold), torch_device), "dataset", spec.data.source)
+        problems.raise_if_any()
+        drew = _changed(before, _global_random_state())
+    else:
+        bundle, splits = data
     _check_splits(spec, splits, problems)
     model = _guarded(problems, ("model", "params"), lambda: _build(plan, registry, bundle), "model", spec.model.name)
     loss_mix = _guarded(problems, ("loss",), lambda: LossMix(spec.loss, registry), "loss", "mix")
@@ -82,7 +97,22 @@ def _prepare(plan: Plan, registry: Registry, device: str | None) -> Prepared:
         _probe(model, splits, loss_mix, metrics, spec, problems)
     trivial = prepare_trivial(spec, registry, bundle, splits, metrics, torch_device, problems) if "train" in splits else {}
     problems.raise_if_any()
-    return Prepared(plan, torch_device, bundle, splits, model, loss_mix, metrics, trivial)
+    return Prepared(plan, torch_device, bundle, splits, model, loss_mix, metrics, trivial, drew)
+
+
+def _global_random_state() -> tuple[Any, ...]:
+    """The global generators' states: torch's CPU one, each CUDA device's once CUDA is initialised
+    (else ``None``), numpy's legacy one and Python's."""
+    cuda = tuple(bytes(s.numpy()) for s in torch.cuda.get_rng_state_all()) if torch.cuda.is_initialized() else None
+    _, keys, *rest = np.random.get_state()
+    return bytes(torch.get_rng_state().numpy()), cuda, bytes(keys), tuple(rest), random.getstate()
+
+
+def _changed(before: tuple[Any, ...], after: tuple[Any, ...]) -> bool:
+    """Whether a generator moved between two :func:`_global_random_state`; CUDA first initialised in
+    between starts from the seed ``torch.manual_seed`` set, so it has not."""
+    cpu, cuda, *others = before
+    return (cpu, *others) != (after[0], *after[2:]) or (cuda is not None and cuda != after[1])
 
 
 def _guarded(problems: PlanProblems, at: tuple[Any, ...], build: Callable[[], Any], kind: str, name: str) -> Any:
