@@ -90,3 +90,15 @@ def test_a_nan_score_makes_rank_statistics_nan_as_scipy_does() -> None:
     assert math.isnan(auroc(x, y))  # scikit-learn refuses NaN scores outright
     with pytest.raises(ValueError):
         roc_auc_score(y, x)
+
+
+def test_a_share_survives_pickling_and_copying_with_its_counts():
+    """Records holding shares are pickled on their way back from a Ray worker."""
+    import copy
+    import pickle
+
+    value = precision(torch.tensor([1.0, 1, 1, 0]), torch.tensor([1.0, 0, 1, 1]))
+    assert (value.numerator, value.denominator) == (2, 3)
+    for again in (pickle.loads(pickle.dumps(value)), copy.deepcopy(value)):
+        assert type(again) is type(value) and again == pytest.approx(2 / 3)
+        assert (again.numerator, again.denominator) == (2, 3)

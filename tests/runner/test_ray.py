@@ -36,7 +36,9 @@ def _records(out):
 
 @needs_ray
 def test_a_sweep_on_two_workers_writes_the_records_of_a_sequential_run(cluster, write_spec, tmp_path):
-    spec = write_spec(sweep_spec(seeds="[0, 1]", epochs=2).replace("checkpoint = false", "checkpoint = true"))
+    spec = write_spec(sweep_spec(seeds="[0, 1]", epochs=2).replace("checkpoint = false", "checkpoint = true")
+                      .replace('test = ["auc", "log_loss"]', 'test = ["auc", "log_loss", "precision"]')  # a share: 8/11
+                      .replace("[metrics]", '[metric.precision]\nfn = "precision"\ninputs = { scores = "probs", target = "target" }\n\n[metrics]'))
     on_ray = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "ray"), "--workers", "2"])
     alone = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "seq")])
     assert on_ray.exit_code == alone.exit_code and on_ray.exit_code in (0, 1, 4), on_ray.output
@@ -48,6 +50,7 @@ def test_a_sweep_on_two_workers_writes_the_records_of_a_sequential_run(cluster, 
         assert (record.status, record.epochs, record.plan_hash) == (reference.status, reference.epochs, reference.plan_hash)
         for split, values in record.metrics.items():
             assert values == pytest.approx(reference.metrics[split], abs=1e-5)
+        assert record.counts == reference.counts and "precision" in record.counts["test"]
     shipped = sorted(p.relative_to(tmp_path / "ray") for p in (tmp_path / "ray").rglob("checkpoint.pt"))
     assert shipped == sorted(p.relative_to(tmp_path / "seq") for p in (tmp_path / "seq").rglob("checkpoint.pt")) and len(shipped) == 6
     assert (tmp_path / "ray" / "mlp-seeds" / "REPORT.md").exists()

@@ -110,6 +110,10 @@ class Share(float):
         value.numerator, value.denominator = numerator, denominator
         return value
 
+    def __reduce__(self) -> tuple[type["Share"], tuple[int, int]]:
+        """Pickled (a record shipped back from a Ray worker, a deep copy) as its counts."""
+        return Share, (self.numerator, self.denominator)
+
 
 def to_share(numerator: torch.Tensor, denominator: torch.Tensor) -> Any:
     """``numerator / denominator`` as a :class:`Share` (a tensor inside :func:`tensor_results`)."""
