@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -76,6 +77,17 @@ case = [
     lost = records[("case=dies", 0)]
     assert lost.status == "crashed" and "its Ray task failed after 1 retries" in lost.stop_reason
     assert summary.crashed == [f"case=dies (seed 0) crashed: {lost.stop_reason}; record: {tmp_path / 'runs' / 'mlp-seeds' / 'case=dies' / 'record.json'}"]
+
+
+@needs_ray
+def test_a_local_cluster_starts_without_ray_notices_in_the_output(write_spec, tmp_path):
+    """In a process of its own, as a user runs it: the cluster vifspec starts says nothing of its defaults."""
+    spec = write_spec(sweep_spec(epochs=1))
+    done = subprocess.run([sys.executable, "-m", "vifspec", "run", str(spec), "--workers", "2", "--quiet", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1, 4), done.stderr[-3000:]
+    assert "Token authentication" not in done.stderr and "WARNING" not in done.stderr, done.stderr[-3000:]
+    assert len(list(find_records(tmp_path))) == 3
 
 
 def test_workers_without_the_ray_extra_exit_2_with_the_install_hint(write_spec, monkeypatch):

@@ -29,6 +29,7 @@ from vifspec.errors import SpecError
 from vifspec.runner.units import Job, Outcome, Unit, execute
 
 INSTALL_HINT = "pip install 'vifspec[ray]'"
+AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
 
 
 def import_ray() -> Any:
@@ -52,6 +53,7 @@ class RayBackend:
         if self.owned and address:
             self.ray.init(address=address, logging_level=logging.WARNING)
         elif self.owned:
+            logging.getLogger(AUTH_LOGGER).addFilter(_default_auth_notice)
             self.ray.init(num_cpus=max(1, math.ceil(workers * cpus)), include_dashboard=False, logging_level=logging.WARNING)
         self.slots = workers or max(1, int(self.ray.cluster_resources().get("CPU", 1) // cpus))
         self.retries = retries
@@ -115,6 +117,12 @@ def _task(unit: Unit, job: Job, context: dict[str, Any]) -> list[Outcome]:
                 run_figures([outcome.record], None, folder, curves=outcome.plan.seeds_in_variant == 1 and outcome.plan.fold is None)
             outcome.files = {f.name: f.read_bytes() for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")}
     return outcomes
+
+
+def _default_auth_notice(record: logging.LogRecord) -> bool:
+    """False for Ray's notice that a new local cluster uses token authentication, its default (said on
+    every run otherwise); a warning that authentication is off still shows."""
+    return not record.getMessage().startswith("Token authentication is enabled")
 
 
 def _driver_context() -> dict[str, Any]:
