@@ -64,7 +64,8 @@ def main() -> None:
       3  a crash inside training (the record is marked crashed)
       4  a verdict INCONCLUSIVE
       5  environment or filesystem fault (output missing, read-only, full,
-         blocked by a file, or outside its root), one line with path and cause
+         blocked by a file, or outside its root; a Ray cluster that cannot be
+         joined or started), one line with path or address and cause
       130  interrupted (Ctrl-C)
     """
 
@@ -118,9 +119,11 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
     if workers is not None and ray_address is not None:
         raise SpecError("give --workers (a local Ray cluster) or --ray-address (a running one), not both")
     if (workers is not None or ray_address is not None) and not (list_only or dry_run):
-        from vifspec.runner.ray_backend import import_ray
+        from vifspec.runner.ray_backend import check_answers, import_ray
 
         import_ray()  # exit 2 with the install hint before anything is prepared
+        if ray_address is not None:
+            check_answers(ray_address)  # exit 5 at once where nothing answers, not after the baseline's training
     options = RunOptions(only, group, seeds, device, out, False if quiet else None, ascii_, not no_resume, _settings(settings),
                          workers, ray_address, log=log)
     if list_only or dry_run:

@@ -61,8 +61,9 @@ class TrainingCrash(VifspecError):
 
 class EnvironmentFault(VifspecError):
     """The environment failed, not the input: an output that cannot be written (missing or read-only
-    folder, a file where a folder should be, a full disk) or a path that escapes its output root.
-    Exit 5, one line naming the path and the cause."""
+    folder, a file where a folder should be, a full disk), a path that escapes its output root, or a
+    Ray cluster that cannot be joined or started. Exit 5, one line naming the path (or address) and
+    the cause."""
 
     exit_code = 5
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -88,6 +89,31 @@ def test_a_local_cluster_starts_without_ray_notices_in_the_output(write_spec, tm
     assert done.returncode in (0, 1, 4), done.stderr[-3000:]
     assert "Token authentication" not in done.stderr and "WARNING" not in done.stderr, done.stderr[-3000:]
     assert len(list(find_records(tmp_path))) == 3
+
+
+def test_an_address_nothing_answers_at_is_exit_5_at_once(write_spec, tmp_path):
+    """Ray itself would retry for minutes; the run stops before preparing anything."""
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(main, ["run", str(write_spec(MLP_SPEC)), "--ray-address", f"127.0.0.1:{port}",
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 5, result.output
+    assert f"127.0.0.1:{port}: no Ray cluster answers there" in result.output and "ray start --head" in result.output
+    assert not list(find_records(tmp_path))
+
+
+@needs_ray
+def test_a_cluster_ray_cannot_join_is_exit_5_with_rays_reason(write_spec, tmp_path, monkeypatch):
+    def no_cluster(**options):
+        raise ConnectionError("Could not find any running Ray instance.\nPlease specify the one to connect to.")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", no_cluster)
+    result = CliRunner().invoke(main, ["run", str(write_spec(MLP_SPEC)), "--ray-address", "auto", "--out", str(tmp_path)])
+    assert result.exit_code == 5, result.output
+    assert "auto: cannot join a Ray cluster there: Could not find any running Ray instance. Please specify" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_workers_without_the_ray_extra_exit_2_with_the_install_hint(write_spec, monkeypatch):

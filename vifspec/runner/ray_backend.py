@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import socket
 import sys
 import tempfile
 from dataclasses import replace
@@ -25,11 +26,13 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from vifspec.compiler.plan import Plan
-from vifspec.errors import SpecError
+from vifspec.errors import EnvironmentFault, SpecError
 from vifspec.runner.units import Job, Outcome, Unit, execute
 
 INSTALL_HINT = "pip install 'vifspec[ray]'"
 AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
+CONNECT_TIMEOUT_S = 5.0
+"""How long ``--ray-address host:port`` may take to accept a connection (Ray itself retries for minutes)."""
 
 
 def import_ray() -> Any:
@@ -51,14 +54,24 @@ class RayBackend:
         cpus = max((p.spec.train.resources.cpus for p in plans), default=1.0)
         self.owned = not self.ray.is_initialized()
         if self.owned and address:
-            self.ray.init(address=address, logging_level=logging.WARNING)
+            check_answers(address)
+            self._init(address, "cannot join a Ray cluster there", address=address)
         elif self.owned:
             logging.getLogger(AUTH_LOGGER).addFilter(_default_auth_notice)
-            self.ray.init(num_cpus=max(1, math.ceil(workers * cpus)), include_dashboard=False, logging_level=logging.WARNING)
+            self._init(f"--workers {workers}", "cannot start a local Ray cluster",
+                       num_cpus=max(1, math.ceil(workers * cpus)), include_dashboard=False)
         self.slots = workers or max(1, int(self.ray.cluster_resources().get("CPU", 1) // cpus))
         self.retries = retries
         self.remote = self.ray.remote(_task)
         self.in_flight: dict[Any, Unit] = {}
+
+    def _init(self, what: str, failure: str, **options: Any) -> None:
+        """``ray.init``; its failure (no cluster for 'auto', versions that differ...) is the environment's: exit 5."""
+        try:
+            self.ray.init(logging_level=logging.WARNING, **options)
+        except Exception as exc:  # noqa: BLE001 - whatever Ray raises, the cluster is not there to use
+            reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+            raise EnvironmentFault(what, f"{failure}: {reason}") from None
 
     @property
     def has_room(self) -> bool:
@@ -117,6 +130,19 @@ def _task(unit: Unit, job: Job, context: dict[str, Any]) -> list[Outcome]:
                 run_figures([outcome.record], None, folder, curves=outcome.plan.seeds_in_variant == 1 and outcome.plan.fold is None)
             outcome.files = {f.name: f.read_bytes() for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")}
     return outcomes
+
+
+def check_answers(address: str) -> None:
+    """An address ``host:port`` (or ``ray://host:port``) that accepts no connection within
+    :data:`CONNECT_TIMEOUT_S` is an :class:`EnvironmentFault` at once; 'auto' is left to Ray."""
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        cause = exc.strerror or type(exc).__name__
+        raise EnvironmentFault(address, f"no Ray cluster answers there ({cause}); start one with 'ray start --head'") from None
 
 
 def _default_auth_notice(record: logging.LogRecord) -> bool:
