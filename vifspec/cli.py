@@ -4,21 +4,24 @@ Exit codes (also in ``vifspec --help``): 0 success (every verdict PASSED), 1 a v
 input (a spec, a results file, a record, a command-line value), 3 a crash inside training (the other plans
 still ran), 4 a verdict INCONCLUSIVE (the evidence neither passes nor fails a criterion), 5 an environment
 or filesystem fault (an output that cannot be written: a missing or read-only folder, a file where a folder
-should be, a full disk; a path that would leave its output root), 130 interrupted (Ctrl-C; the record is
-marked ``interrupted`` and a rerun resumes).
+should be, a full disk; a path that would leave its output root; a Ray cluster that cannot be joined), 130
+interrupted (Ctrl-C; the record is marked ``interrupted`` and a rerun resumes), 143 terminated (SIGTERM,
+handled as Ctrl-C).
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import click
 
 from vifspec import __version__
-from vifspec.errors import EnvironmentFault, SpecError, VifspecError
+from vifspec.errors import EnvironmentFault, SpecError, Terminated, VifspecError
 from vifspec.limits import MAX_SEEDS
 
 VERDICT_EXIT = {"PASSED": 0, "FAILED": 1, "INCONCLUSIVE": 4}
@@ -29,15 +32,32 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         _print_names_as_given()
+        previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
         try:
             return super().invoke(ctx)
         except VifspecError as exc:
             for line in str(exc).splitlines():
                 click.echo(f"error: {line}" if isinstance(exc, (SpecError, EnvironmentFault)) else line, err=True)
             ctx.exit(exc.exit_code)
+        except Terminated:
+            click.echo("terminated (SIGTERM); finished records are kept, rerun to resume", err=True)
+            ctx.exit(Terminated.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted; finished records are kept, rerun to resume", err=True)
             ctx.exit(130)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    """Signal handlers can only be set there (the command run from a thread keeps the default)."""
+    return threading.current_thread() is threading.main_thread()
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM as Ctrl-C: raised where the run stands, so its records and reports are kept the same way."""
+    raise Terminated()
 
 
 def _print_names_as_given() -> None:
@@ -67,6 +87,7 @@ def main() -> None:
          blocked by a file, or outside its root; a Ray cluster that cannot be
          joined or started), one line with path or address and cause
       130  interrupted (Ctrl-C)
+      143  terminated (SIGTERM, e.g. a scheduler's time limit; handled as Ctrl-C)
     """
 
 

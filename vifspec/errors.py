@@ -59,6 +59,13 @@ class TrainingCrash(VifspecError):
     exit_code = 3
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's time limit, ``kill``), raised where the process stands and handled as
+    Ctrl-C is: every unfinished record marked ``interrupted``, the reports written; exit 143."""
+
+    exit_code = 143
+
+
 class EnvironmentFault(VifspecError):
     """The environment failed, not the input: an output that cannot be written (missing or read-only
     folder, a file where a folder should be, a full disk), a path that escapes its output root, or a

@@ -64,6 +64,19 @@ def test_a_sweep_on_two_workers_writes_the_records_of_a_sequential_run(cluster, 
 
 
 @needs_ray
+def test_a_gpu_share_with_device_auto_on_a_cluster_without_gpus_trains_on_the_cpu(cluster, write_spec, tmp_path):
+    """As device auto does alone; reserving a GPU no node has would leave the tasks waiting for ever."""
+    import torch
+
+    text = sweep_spec(epochs=1).replace('device = "cpu"', 'device = "auto"').replace("[train]\n", "[train]\nresources = { cpus = 1, gpus = 0.25 }\n")
+    result = CliRunner().invoke(main, ["run", str(write_spec(text)), "--out", str(tmp_path), "--workers", "2"])
+    assert result.exit_code in (0, 1, 4), result.output
+    records = list(_records(tmp_path).values())
+    expected = "cuda" if ray.cluster_resources().get("GPU", 0) and torch.cuda.is_available() else "cpu"
+    assert len(records) == 3 and all(r.finished and r.environment["device"].startswith(expected) for r in records)
+
+
+@needs_ray
 def test_a_task_whose_worker_dies_is_retried_then_recorded_as_crashed(cluster, write_spec, tmp_path):
     spec = write_spec(MLP_SPEC.replace("seeds = [0, 1, 2]", "seeds = [0]").replace("epochs = 6", "epochs = 2") + """
 [sweep]

@@ -100,6 +100,28 @@ def test_kill_9_of_the_driver_then_a_rerun_resumes(write_spec, tmp_path):
     _all_finished(out, 3)
 
 
+def test_sigterm_is_handled_as_ctrl_c_and_a_rerun_resumes(write_spec, tmp_path):
+    """A scheduler's time limit sends SIGTERM: the plan in training is marked interrupted, the reports
+    are written, the claims released; exit 143."""
+    spec = write_spec(sweep_spec(epochs=100).replace('early_stopping = { monitor = "val.auc", patience = 1 }\n', ""))
+    out = tmp_path / "runs"
+    driver = _vifspec(str(spec), "--out", str(out))
+    deadline = time.monotonic() + 300
+    while not any(read_record(p).history for p in find_records(out) if _readable(p)):  # an epoch into training
+        assert driver.poll() is None and time.monotonic() < deadline, "the run ended before it could be stopped"
+        time.sleep(0.1)
+    driver.send_signal(signal.SIGTERM)
+    _, stderr = driver.communicate(timeout=120)
+    assert driver.returncode == 143, stderr[-2000:]
+    assert "terminated (SIGTERM); finished records are kept, rerun to resume" in stderr and "Traceback" not in stderr
+    statuses = {read_record(p).status for p in find_records(out)}
+    assert "interrupted" in statuses and not list(out.rglob(CLAIM_FILE))
+    assert (out / "mlp-seeds" / "REPORT.md").exists()
+    rerun = CliRunner().invoke(main, ["run", str(spec), "--out", str(out)])
+    assert rerun.exit_code in (0, 1, 4), rerun.output
+    _all_finished(out, 3)
+
+
 def _readable(path: Path) -> bool:
     try:
         read_record(path)

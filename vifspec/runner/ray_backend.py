@@ -18,8 +18,10 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import socket
 import sys
+import threading
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -61,17 +63,23 @@ class RayBackend:
             self._init(f"--workers {workers}", "cannot start a local Ray cluster",
                        num_cpus=max(1, math.ceil(workers * cpus)), include_dashboard=False)
         self.slots = workers or max(1, int(self.ray.cluster_resources().get("CPU", 1) // cpus))
+        self.has_gpus = self.ray.cluster_resources().get("GPU", 0) > 0
         self.retries = retries
         self.remote = self.ray.remote(_task)
         self.in_flight: dict[Any, Unit] = {}
 
     def _init(self, what: str, failure: str, **options: Any) -> None:
-        """``ray.init``; its failure (no cluster for 'auto', versions that differ...) is the environment's: exit 5."""
+        """``ray.init``; its failure (no cluster for 'auto', versions that differ...) is the environment's: exit 5.
+        The process keeps its own SIGTERM handler (the command line's: handled as Ctrl-C), which Ray's
+        core worker replaces with one that prints a stack dump and dies."""
+        sigterm = signal.getsignal(signal.SIGTERM)
         try:
             self.ray.init(logging_level=logging.WARNING, **options)
         except Exception as exc:  # noqa: BLE001 - whatever Ray raises, the cluster is not there to use
             reason = " ".join(str(exc).split())[:300] or type(exc).__name__
             raise EnvironmentFault(what, f"{failure}: {reason}") from None
+        if callable(sigterm) and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, sigterm)
 
     @property
     def has_room(self) -> bool:
@@ -82,8 +90,9 @@ class RayBackend:
         return bool(self.in_flight)
 
     def submit(self, unit: Unit, job: Job) -> None:
-        resources = unit.plans[0].spec.train.resources
-        task = self.remote.options(num_cpus=resources.cpus, num_gpus=resources.gpus, max_retries=self.retries)
+        train = unit.plans[0].spec.train
+        gpus = train.resources.gpus if self.has_gpus or (job.device or train.device) != "auto" else 0  # auto: the CPU, as alone
+        task = self.remote.options(num_cpus=train.resources.cpus, num_gpus=gpus, max_retries=self.retries)
         ref = task.remote(unit, replace(job, progress=_resolved(job.progress)), _driver_context())
         self.in_flight[ref] = unit
 
