@@ -2,8 +2,8 @@
 
 Each seed is prepared as it would be alone (:func:`vifspec.prepare.prepare.prepare`: its own
 initialisation under ``torch.manual_seed(seed)``; its data is the first seed's when the first two
-seeds' loads gave equal data and drew nothing from the global random generators), then the seeds' parameters are stacked
-(``torch.func.stack_module_state``) and one training step runs every seed at once:
+seeds' loads gave equal data and drew nothing from the global random generators), then the seeds'
+parameters are stacked (``torch.func.stack_module_state``) and one training step runs every seed at once:
 ``vmap(functional_call(model + loss mix))`` over the stacked parameters, each seed's own batch and
 its own dropout masks, then one backward pass and one optimizer step over the stacked tensors
 (Adam, AdamW and SGD act element-wise, so each seed's slice moves as it would alone, fused or not;

@@ -2,10 +2,12 @@
 
 ``vifspec run SPEC --workers N`` starts a local Ray cluster with room for N tasks at once;
 ``--ray-address ADDR`` joins a running cluster (``ray start --head`` on one machine, ``ray start
---address ...`` on the others). A task reserves ``[train] resources`` (cpus, gpus) and runs torch
-on that many threads. It trains into a temporary folder on its worker and returns each plan's record
-and the files of its folder (the checkpoint) to the driver, which writes them under ``--out``
-(atomically, the record last): no filesystem is shared. A task whose worker dies (killed, out of
+--address ...`` on the others); an address nothing answers at, or a cluster Ray cannot join or
+start, is exit 5 at once. A task reserves ``[train] resources`` (cpus, gpus; no GPU with device
+``auto`` on a cluster that has none) and runs torch on that many threads. It trains into a
+temporary folder on its worker and returns each plan's record and the files of its folder (the
+checkpoint) to the driver, which writes them under ``--out`` (atomically, the record last): no
+filesystem is shared. A task whose worker dies (killed, out of
 memory) is retried ``retries`` times by Ray, then its plans are recorded as crashed; the other tasks
 go on. Workers need vifspec, and the data files the spec names at the same paths; on a local
 cluster they also see the driver's working directory and import path.
