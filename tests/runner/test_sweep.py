@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from click.testing import CliRunner
 
@@ -186,3 +187,31 @@ def test_a_concurrent_backend_gets_its_next_unit_before_the_finished_ones_are_wr
 def test_in_process_each_unit_is_written_before_the_next_is_taken(write_spec, tmp_path):
     assert _events(_Recorded, write_spec, tmp_path) == [
         "submit hidden=8", "record hidden=8", "submit hidden=16", "record hidden=16", "submit hidden=24", "record hidden=24"]
+
+
+def _submitted(backend_class: type[_Recorded], spec: str, monkeypatch, tmp_path) -> list[str]:
+    """The units a whole ``run_spec`` hands to a backend of ``backend_class``, in order."""
+    from vifspec.runner import RunOptions, run_spec
+    from vifspec.runner import spec_run
+
+    events: list[str] = []
+    monkeypatch.setattr(spec_run, "open_backend", lambda *_: backend_class(events))
+    run_spec(spec, RunOptions(out=str(tmp_path / "out"), progress=False), say=lambda _: None)
+    return [e.removeprefix("submit ") for e in events if e.startswith("submit")]
+
+
+def test_workers_get_the_largest_units_first_in_process_the_spec_order(write_spec, monkeypatch, tmp_path):
+    spec = write_spec(sweep_spec(epochs=1))  # hidden 8, 16, 24: work grows with the hidden size
+    assert _submitted(_TwoAtOnce, spec, monkeypatch, tmp_path / "two") == ["hidden=24", "hidden=16", "hidden=8"]
+    assert _submitted(_Recorded, spec, monkeypatch, tmp_path / "one") == ["hidden=8", "hidden=16", "hidden=24"]
+
+
+def test_longest_first_weighs_a_variants_work_by_its_plans_and_keeps_ties_in_order():
+    from vifspec.runner.units import longest_first
+
+    def unit(variant: str, seeds: int = 1) -> Unit:
+        return Unit([SimpleNamespace(variant=variant)] * seeds, together=seeds > 1)  # type: ignore[list-item]
+
+    units = [unit("a"), unit("b", 3), unit("c"), unit("d")]
+    ordered = longest_first(units, {"a": 2.0, "b": 1.0, "c": 5.0, "d": 2.0})
+    assert [u.plans[0].variant for u in ordered] == ["c", "b", "a", "d"]  # b: 3 seeds x 1.0; a and d tie, in order

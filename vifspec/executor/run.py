@@ -241,6 +241,13 @@ def model_info(model: torch.nn.Module, name: str, train: dict[str, torch.Tensor]
     return ModelInfo(name=name, param_count=count, n_train=n_train, param_per_sample=round(count / max(n_train, 1), 2))
 
 
+def training_work(prepared: Prepared) -> float:
+    """A plan's training work, to order a sweep's plans by: trainable parameters x training rows x epochs
+    (an upper bound: early stopping may end it sooner)."""
+    info = model_info(prepared.model, prepared.plan.spec.model.name, prepared.train)
+    return float(info.param_count * info.n_train * prepared.plan.spec.train.epochs)
+
+
 def _save_checkpoint(model: torch.nn.Module, run_dir: Path) -> None:
     tmp = run_dir / ".checkpoint.pt.tmp"
     try:

@@ -25,7 +25,7 @@ from vifspec.registry import Registry, default_registry
 from vifspec.runner.backends import InProcess, open_backend
 from vifspec.runner.reports import LiveReports
 from vifspec.runner.sweep import Sweep
-from vifspec.runner.units import Job, plan_units
+from vifspec.runner.units import Job, longest_first, plan_units
 from vifspec.progress import Watcher, Watchers, display_for
 from vifspec.tracking import tracker_for
 from vifspec.spec.schema import Spec
@@ -109,8 +109,8 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
 
     The preflight prepares one plan of each pending variant and tries its seeds together
     (:func:`~vifspec.executor.together.together_support`); the plans then train in units (a plan, or
-    a variant's seeds together) in this process or on Ray workers, each claimed first
-    (:class:`~vifspec.runner.sweep.Sweep`).
+    a variant's seeds together) in this process, in the spec's order, or on Ray workers, the largest
+    estimated work first; each is claimed first (:class:`~vifspec.runner.sweep.Sweep`).
     """
     registry = registry or default_registry()
     source, spec, variants, plans = compile_run(path, options, registry)
@@ -118,8 +118,8 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
 
     finished = {id(p): existing_record(p, options.out) for p in plans} if options.resume else {}
     pending = [p for p in plans if finished.get(id(p)) is None]
-    together = _SeedsTogether(pending, say)
-    problems = preflight(pending, registry, options.device, inspect=together)
+    inspected = _Preflighted(pending, say)
+    problems = preflight(pending, registry, options.device, inspect=inspected)
     if problems:
         raise SpecError(problems)
     trackers = [tracker_for(options.log, options.out, say)] if options.log else []  # a missing extra stops us here
@@ -157,7 +157,10 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
     try:
         watch.experiment_started(spec.experiment.model_dump(), source.path)
         try:
-            Sweep(backend, job, options.resume, say, on_record, on_unit).run(plan_units(pending, together.variants))
+            units = plan_units(pending, inspected.together)
+            if backend.concurrent:  # the longest first, so no long unit starts last while the other workers idle
+                units = longest_first(units, inspected.work)
+            Sweep(backend, job, options.resume, say, on_record, on_unit).run(units)
         except KeyboardInterrupt:  # the reports as the records stand, then exit 130
             on_unit(final=True)
             raise
@@ -179,23 +182,27 @@ def _report_to_watchers(summary: RunSummary, plans: list[Plan], spec: Spec, opti
     watch.experiment_finished(summary.judged, Path(options.out) / spec.experiment.id)
 
 
-class _SeedsTogether:
-    """Told each pending variant's prepared plan by the preflight, collects those whose seeds train together."""
+class _Preflighted:
+    """Told each pending variant's prepared plan by the preflight, collects the variants whose seeds
+    train together and each variant's :func:`~vifspec.executor.run.training_work`."""
 
     def __init__(self, pending: list[Plan], say: Say) -> None:
         self.several = {variant for (variant, _), n in Counter((p.variant, p.fold) for p in pending).items() if n > 1}
-        self.variants: set[str] = set()
+        self.together: set[str] = set()
+        self.work: dict[str, float] = {}
         self.say = say
 
     def __call__(self, prepared: Prepared) -> None:
+        from vifspec.executor.run import training_work
         from vifspec.executor.together import together_support
 
         variant = prepared.plan.variant
+        self.work[variant] = training_work(prepared)
         if variant in self.several:
             support = together_support(prepared)
             self.say(f"seeds of {variant}: {support}")
             if support.together:
-                self.variants.add(variant)
+                self.together.add(variant)
 
 
 def _judge_arm_seed(record: RunRecord, records: list[RunRecord], plans: list[Plan], out: str) -> None:

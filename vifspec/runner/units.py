@@ -8,7 +8,7 @@ an outcome (the record says ``crashed``), never an exception, so the other units
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from vifspec.compiler.plan import Plan
 from vifspec.errors import TrainingCrash
@@ -73,6 +73,12 @@ def plan_units(plans: Sequence[Plan], together: set[str]) -> list[Unit]:
     return units
 
 
+def longest_first(units: Sequence[Unit], work: Mapping[str, float]) -> list[Unit]:
+    """``units`` by their estimated work, the largest first (a variant's ``work`` per plan, times its
+    plans; ties keep their order): on several workers, no long unit starts last while the others idle."""
+    return sorted(units, key=lambda unit: -work.get(unit.plans[0].variant, 0.0) * len(unit.plans))
+
+
 def execute(unit: Unit, job: Job) -> list[Outcome]:
     """Train the unit's plans into ``job.out``; one outcome per plan (imports torch)."""
     with spec_code_path(unit.plans[0].spec_path):  # the spec's own code, for the whole of training
@@ -106,4 +112,4 @@ def _crashed(plan: Plan, out: str, exc: TrainingCrash) -> Outcome:
         return Outcome(plan, None, lost=str(exc))
 
 
-__all__: list[Any] = ["Job", "Outcome", "Unit", "execute", "plan_units"]
+__all__: list[Any] = ["Job", "Outcome", "Unit", "execute", "longest_first", "plan_units"]
