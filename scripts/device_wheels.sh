@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Download, into .whl/ (git-ignored), the wheels vifspec needs on a GPU machine whose python3 already
 # holds torch, numpy, click, tabulate, tqdm, pytest and hypothesis but nothing from the network:
-# pydantic and its dependencies, for that machine's Python (default 3.12) on x86-64 Linux.
+# pydantic and its dependencies and threadpoolctl, for that machine's Python (default 3.12) on x86-64 Linux.
 #
 #   scripts/device_wheels.sh [PYTHON_VERSION]      then carry .whl to the machine, run scripts/device_check.sh there
 set -euo pipefail
@@ -9,5 +9,5 @@ cd "$(dirname "$0")/.."
 version=${1:-3.12}
 python3 -m pip download --quiet --dest .whl --only-binary=:all: --implementation cp \
     --python-version "$version" --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
-    "pydantic>=2.5"
+    "pydantic>=2.5" "threadpoolctl>=3.1"
 ls .whl

@@ -42,3 +42,16 @@ mean_x.higher_is_better = True
 
 def no_direction(x):
     return 0.0
+
+
+BLAS_THREADS_SEEN: list[int] = []
+
+
+def blas_counting_tabular(**params):
+    """``tabular_synthetic`` that notes how many threads numpy's BLAS may use while it loads."""
+    from threadpoolctl import threadpool_info
+
+    from vifspec.datasets.tabular.synthetic import tabular_synthetic
+
+    BLAS_THREADS_SEEN.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+    return tabular_synthetic(**params)

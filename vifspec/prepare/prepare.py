@@ -27,7 +27,7 @@ from vifspec.prepare.bindings import BindingError, Scope
 from vifspec.prepare.data import Fields, ParamsError, build_model, load_bundle, to_device
 from vifspec.prepare.splits import split_data
 from vifspec.prepare.trivial import prepare_trivial
-from vifspec.prepare.device import resolve_device
+from vifspec.prepare.device import cpu_threads, resolve_device
 from vifspec.prepare.problems import PlanProblems
 from vifspec.registry import Registry
 from vifspec.spec.source import read_source
@@ -64,7 +64,7 @@ def prepare(plan: Plan, registry: Registry, device: str | None = None,
     ``data``: the bundle and device splits of another seed of the same variant whose data load drew
     nothing from the global random generators (:attr:`Prepared.data_drew_random`), used instead of
     loading them again."""
-    with spec_code_path(plan.spec_path):
+    with spec_code_path(plan.spec_path), cpu_threads(plan.spec.train.threads):
         return _prepare(plan, registry, device, data)
 
 
@@ -74,8 +74,6 @@ def _prepare(plan: Plan, registry: Registry, device: str | None, data: tuple[Dat
     problems = PlanProblems(plan, source)
     torch_device = resolve_device(device or spec.train.device)
     torch.manual_seed(plan.seed)
-    if spec.train.threads:
-        torch.set_num_threads(spec.train.threads)
     drew = False
     if data is None:
         before = _global_random_state()

@@ -126,7 +126,7 @@ class Train(Strict):
     grad_clip: GradClip | None = Field(None, description="Max gradient norm (a number), or {norm, norm_type, value}.")
     schedule: Schedule | None = None
     autocast: Literal["bf16"] | None = Field(None, description="bf16 autocast of forward and loss on CUDA (no-op elsewhere).")
-    threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: torch's own choice).")
+    threads: int | None = Field(None, ge=1, description="CPU threads for torch, and for numpy's BLAS while the data loads (default: torch's own choice).")
     checkpoint: bool = True
     resources: Resources = Field(Resources(), description="What one task reserves on a Ray worker (vifspec run --workers / --ray-address).")
 
