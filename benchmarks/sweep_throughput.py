@@ -88,7 +88,7 @@ def main() -> None:
           f"{min(loads):.2f}-{max(loads):.2f} on {os.cpu_count()} CPUs")
     print(f"1 worker:  {one:.1f} s ({len(only) / one:.3f} plans/s)")
     print(f"{args.workers} workers: {many:.1f} s ({len(only) / many:.3f} plans/s); the driver busy "
-          f"{statistics.median(driver):.1f} CPU s of them (near the wall time: the driver, not the workers, sets the pace)")
+          f"{statistics.median(driver):.1f} CPU s of them (near the wall time, it would set the pace)")
     print(f"scaling efficiency (throughput ratio / {args.workers}): {one / many / args.workers:.2f} (goal >= 0.8)")
 
 
