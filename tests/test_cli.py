@@ -228,3 +228,19 @@ def test_verdict_only_arms_only_declare_names(write_spec):
     spec = write_spec('[experiment]\nid = "g"\n[arms.a]\n"loss.x.weight" = 1\n[criteria]\n"c" = "a.test.m > 0"\n')
     result = CliRunner().invoke(main, ["check", str(spec)])
     assert result.exit_code == 2 and "only declares its name" in result.output
+
+
+def test_the_summarys_columns_line_up_past_long_variant_names(write_spec, tmp_path):
+    from mlp_fixture import MLP_SPEC
+
+    spec = MLP_SPEC.replace("seeds = [0, 1, 2]", "seeds = [0]").replace("epochs = 6", "epochs = 1") + """
+[sweep]
+case = [
+  { label = "a-variant-label-well-past-the-usual-width", "model.params.hidden" = [8] },
+  { label = "short", "model.params.hidden" = [16] },
+]
+"""
+    result = invoke("run", write_spec(spec), "--out", tmp_path, "--quiet")
+    lines = [line for line in result.output.splitlines() if "criteria met" in line]
+    assert len(lines) == 2
+    assert len({line.index(" seeds ") for line in lines}) == 1 and len({line.index("(") for line in lines}) == 1

@@ -114,10 +114,10 @@ def run(spec: str, only: tuple[str, ...], group: str | None, seeds: int | None, 
     summary = run_spec(spec, options, say=(lambda line: None) if quiet else (lambda line: click.echo(line, err=True)))
     from vifspec.verdict.results import group_label
 
-    for group, verdict in summary.judged:
-        name = group_label(group)
-        seeds = ",".join(sorted({r.run_label for r in group}))
-        click.echo(f"{name:<28} seeds {seeds:<10} {verdict.status:<12} ({verdict.met}/{verdict.total} criteria met)")
+    rows = [(group_label(group), ",".join(sorted({r.run_label for r in group})), verdict) for group, verdict in summary.judged]
+    name_width, seeds_width = (max([width, *(len(row[i]) for row in rows)]) for i, width in ((0, 28), (1, 10)))
+    for name, seeds, verdict in rows:  # columns as wide as the longest variant name and seed list
+        click.echo(f"{name:<{name_width}} seeds {seeds:<{seeds_width}} {verdict.status:<12} ({verdict.met}/{verdict.total} criteria met)")
     for crash in summary.crashed:
         click.echo(f"crashed: {crash}", err=True)
     click.echo(f"report: {summary.report_path}")
