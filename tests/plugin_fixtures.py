@@ -45,13 +45,15 @@ def no_direction(x):
 
 
 BLAS_THREADS_SEEN: list[int] = []
+LOADS: list[dict] = []
 
 
-def blas_counting_tabular(**params):
-    """``tabular_synthetic`` that notes how many threads numpy's BLAS may use while it loads."""
+def noting_tabular(**params):
+    """``tabular_synthetic`` that notes each load's parameters and how many threads numpy's BLAS may use then."""
     from threadpoolctl import threadpool_info
 
     from vifspec.datasets.tabular.synthetic import tabular_synthetic
 
+    LOADS.append(params)
     BLAS_THREADS_SEEN.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
     return tabular_synthetic(**params)

@@ -30,7 +30,7 @@ def test_the_data_loads_with_blas_on_torchs_threads_and_blas_is_restored_after(t
     if not before:
         pytest.skip("numpy has no BLAS library threadpoolctl can see")
     torch.set_num_threads(2)
-    text = MLP_SPEC.replace('source = "tabular_synthetic"', 'source = "plugin_fixtures:blas_counting_tabular"')
+    text = MLP_SPEC.replace('source = "tabular_synthetic"', 'source = "plugin_fixtures:noting_tabular"')
     if threads:
         text = text.replace("[train]\n", f"[train]\nthreads = {threads}\n")
     plan = vifspec.compile(write_spec(text))[0]

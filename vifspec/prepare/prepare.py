@@ -61,9 +61,10 @@ def prepare(plan: Plan, registry: Registry, device: str | None = None,
             data: tuple[DataBundle, dict[str, Fields]] | None = None) -> Prepared:
     """Build and check everything ``plan`` needs (see the module docstring); raises :class:`SpecError`.
     Code the spec names by import path is looked up beside the spec and in the working directory too.
-    ``data``: the bundle and device splits of another seed of the same variant whose data load drew
-    nothing from the global random generators (:attr:`Prepared.data_drew_random`), used instead of
-    loading them again."""
+    ``data``: the bundle and device splits another plan loaded that this one would load too (another
+    seed of the variant whose data load drew nothing from the global random generators,
+    :attr:`Prepared.data_drew_random`; in the preflight, a variant with the same data and seed), used
+    instead of loading them again."""
     with spec_code_path(plan.spec_path), cpu_threads(plan.spec.train.threads):
         return _prepare(plan, registry, device, data)
 
