@@ -134,3 +134,26 @@ def test_workers_without_the_ray_extra_exit_2_with_the_install_hint(write_spec, 
     result = CliRunner().invoke(main, ["run", str(write_spec(MLP_SPEC)), "--workers", "2"])
     assert result.exit_code == 2
     assert "pip install 'vifspec[ray]'" in result.output
+
+
+COUNTED_STARTS = """
+import sys, ray
+from vifspec.runner import RunOptions, run_spec
+starts, init = [], ray.init
+ray.init = lambda *a, **k: starts.append(k) or init(*a, **k)
+run_spec(sys.argv[1], RunOptions(out=sys.argv[2], workers=2, progress=False), say=lambda _: None)
+print("ray.init calls:", len(starts))
+"""
+
+
+@needs_ray
+def test_a_baseline_spec_run_first_shares_the_runs_one_ray_cluster(write_spec, tmp_path):
+    """In a process of its own (this module's tests share a cluster): one cluster started, not one per spec."""
+    one_seed = MLP_SPEC.replace("seeds = [0, 1, 2]", "seeds = [0]").replace("epochs = 6", "epochs = 1")
+    write_spec(one_seed.replace('id = "mlp-seeds"', 'id = "mlp-base"'), name="base.toml")
+    spec = write_spec(one_seed + '\n[baseline]\nlabel = "Base"\nspec = "base.toml"\ncompare = ["test.auc"]\n')
+    done = subprocess.run([sys.executable, "-c", COUNTED_STARTS, str(spec), str(tmp_path / "out")], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "ray.init calls: 1" in done.stdout
+    assert {r.experiment.id for r in map(read_record, find_records(tmp_path / "out"))} == {"mlp-base", "mlp-seeds"}

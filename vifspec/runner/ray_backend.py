@@ -118,6 +118,7 @@ class RayBackend:
         self.in_flight.clear()
         if self.owned:
             self.ray.shutdown()
+            self.owned = False  # closing again does nothing
 
 
 def _task(unit: Unit, job: Job, context: dict[str, Any]) -> list[Outcome]:

@@ -123,7 +123,12 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
     if problems:
         raise SpecError(problems)
     trackers = [tracker_for(options.log, options.out, say)] if options.log else []  # a missing extra stops us here
-    baselines = resolve_baseline(spec, source.path, options, say, registry)
+    backend = open_backend(options.workers, options.ray_address, pending, options.retries) if pending else InProcess()
+    try:  # a baseline spec run first trains on this run's Ray cluster too (one start-up, workers already warm)
+        baselines = resolve_baseline(spec, source.path, options, say, registry)
+    except BaseException:
+        backend.close()
+        raise
     summary = RunSummary(spec.experiment.id)
     remote = bool(pending) and (options.workers is not None or options.ray_address is not None)
     display = display_for(total=len(pending), quiet=options.progress is False or remote)  # Ray workers train out of sight
@@ -153,7 +158,6 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
         reported.clear()
 
     job = Job(options.out, options.device, baselines, False if remote else watch, registry)
-    backend = open_backend(options.workers, options.ray_address, pending, options.retries) if pending else InProcess()
     try:
         watch.experiment_started(spec.experiment.model_dump(), source.path)
         try:
@@ -167,6 +171,7 @@ def run_spec(path: str, options: RunOptions, say: Say = print, registry: Registr
         on_unit(final=True)
         _report_to_watchers(summary, plans, spec, options, watch)
     finally:
+        backend.close()  # closed already when the sweep ran
         watch.close()
     return summary
 
