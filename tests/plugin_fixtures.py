@@ -48,12 +48,17 @@ BLAS_THREADS_SEEN: list[int] = []
 LOADS: list[dict] = []
 
 
-def noting_tabular(**params):
-    """``tabular_synthetic`` that notes each load's parameters and how many threads numpy's BLAS may use then."""
+def blas_threads() -> list[int]:
+    """How many threads each BLAS library numpy loaded may use now."""
     from threadpoolctl import threadpool_info
 
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def noting_tabular(**params):
+    """``tabular_synthetic`` that notes each load's parameters and how many threads numpy's BLAS may use then."""
     from vifspec.datasets.tabular.synthetic import tabular_synthetic
 
     LOADS.append(params)
-    BLAS_THREADS_SEEN.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+    BLAS_THREADS_SEEN.extend(blas_threads())
     return tabular_synthetic(**params)

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-from threadpoolctl import threadpool_info
-
 import plugin_fixtures
 import vifspec
 from mlp_fixture import MLP_SPEC
 from vifspec.prepare.prepare import prepare
 from vifspec.registry import default_registry
-
-
-def _blas_threads() -> list[int]:
-    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
 
 
 @pytest.fixture
@@ -26,7 +20,7 @@ def restored_torch_threads():
 
 @pytest.mark.parametrize("threads", [1, None])
 def test_the_data_loads_with_blas_on_torchs_threads_and_blas_is_restored_after(threads, write_spec, restored_torch_threads):
-    before = _blas_threads()
+    before = plugin_fixtures.blas_threads()
     if not before:
         pytest.skip("numpy has no BLAS library threadpoolctl can see")
     torch.set_num_threads(2)
@@ -38,4 +32,4 @@ def test_the_data_loads_with_blas_on_torchs_threads_and_blas_is_restored_after(t
     prepare(plan, default_registry(), "cpu")
     assert plugin_fixtures.BLAS_THREADS_SEEN and set(plugin_fixtures.BLAS_THREADS_SEEN) == {threads or 2}
     assert torch.get_num_threads() == (threads or 2)  # the spec's threads stay for training
-    assert _blas_threads() == before
+    assert plugin_fixtures.blas_threads() == before
